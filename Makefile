@@ -1,0 +1,43 @@
+# Set-up and everyday commands. `make run` serves on SQLite; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: venv run test lint fmt mypy bench clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Development server on SQLite (instance/registry.sqlite3), with the demo world loaded on first start.
+run: venv
+	REGISTRY_ENV=development $(FLASK) db upgrade
+	REGISTRY_ENV=development $(FLASK) setup
+	REGISTRY_ENV=development $(FLASK) demo load
+	REGISTRY_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+# The whole suite on SQLite; set REGISTRY_TEST_DATABASE_URL to run it on PostgreSQL.
+test: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: venv
+	$(BIN)/python -m bench.issuance
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

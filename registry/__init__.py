@@ -1,0 +1,76 @@
+"""The registry service: a Flask app that issues, stores and publishes signed certificates."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_migrate import Migrate
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from issuers.keystore import Keystore
+from registry import config as registry_config
+from registry.models import db
+from registry.services import Runtime
+from registry.tokens import IdentityProviderTrust
+
+MIGRATIONS_DIR = str(registry_config.PROJECT_ROOT / "migrations")
+migrate = Migrate(directory=MIGRATIONS_DIR, render_as_batch=True)
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from environment variables; `test_config` overrides them (REGISTRY_* names) and Flask keys."""
+    overrides = dict(test_config or {})
+    settings = {**os.environ, **{k: str(v) for k, v in overrides.items() if k.startswith("REGISTRY_")}}
+    instance_path = Path(settings.get("REGISTRY_INSTANCE_PATH") or registry_config.PROJECT_ROOT / "instance")
+    app = Flask(__name__, instance_path=str(instance_path.resolve()))
+    app.config.update(registry_config.load(settings, instance_path))
+    app.config.update({k: v for k, v in overrides.items() if not k.startswith("REGISTRY_")})
+    app.config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    logging.basicConfig(
+        level=app.config["REGISTRY_LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _tune_sqlite(db.engine)
+
+    app.extensions["registry"] = Runtime(
+        keystore=Keystore(app.config["REGISTRY_KEYSTORE_DIR"], app.config["REGISTRY_KEYSTORE_SECRET"]),
+        idp_trust=IdentityProviderTrust(
+            app.config["REGISTRY_IDP_ISSUER"], app.config["REGISTRY_IDP_AUDIENCE"], app.config["REGISTRY_IDP_JWKS"]
+        ),
+    )
+
+    from registry import api, cli
+
+    api.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """SQLite as a server would behave: foreign keys on, WAL, and real BEGINs so savepoints work."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")

@@ -1,0 +1,45 @@
+"""The HTTP API: flask-smorest blueprints over the domain services, described at /openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from registry.api import problems
+
+
+class RegistryApi(Api):  # type: ignore[misc]
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return problems.from_http_exception(error)
+
+
+api = RegistryApi()
+
+
+def init_app(app: Flask) -> None:
+    from registry.api import catalog, certificates, oauth, wellknown
+
+    app.config.update(
+        API_TITLE="Electronic certificate and license registry",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        API_SPEC_OPTIONS={
+            "components": {
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                }
+            },
+            "security": [{"bearer": []}],
+        },
+    )
+    api.init_app(app)
+    problems.init_app(app)
+    for module in (oauth, wellknown, catalog, certificates):
+        api.register_blueprint(module.blp)

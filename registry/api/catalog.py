@@ -1,0 +1,102 @@
+"""Departments, certificate types and API clients: read by anyone, changed by the admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from registry.api.auth import requires
+from registry.api.schemas import (
+    CertificateTypeIn,
+    CertificateTypeOut,
+    ClientCreated,
+    ClientIn,
+    ClientOut,
+    DepartmentIn,
+    DepartmentOut,
+)
+from registry.models import ApiClient, CertificateType, Department, Role, db
+from registry.services import services
+
+blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Departments, types and clients")
+
+
+@blp.route("/departments")
+class Departments(MethodView):
+    @blp.response(200, DepartmentOut(many=True))
+    @blp.doc(security=[])
+    def get(self) -> list[Department]:
+        """List departments (public)."""
+        return services().catalog.list_departments()
+
+    @requires(Role.ADMIN)
+    @blp.arguments(DepartmentIn)
+    @blp.response(201, DepartmentOut)
+    def post(self, data: dict[str, Any]) -> Department:
+        """Register a department (admin)."""
+        department = services().catalog.create_department(data["credit_code"], data["name"])
+        db.session.commit()
+        return department
+
+
+@blp.route("/departments/<credit_code>")
+@blp.response(200, DepartmentOut)
+@blp.doc(security=[])
+def department(credit_code: str) -> Department:
+    """One department (public)."""
+    return services().catalog.get_department(credit_code)
+
+
+@blp.route("/certificate-types")
+class CertificateTypes(MethodView):
+    @blp.response(200, CertificateTypeOut(many=True))
+    @blp.doc(security=[])
+    def get(self) -> list[CertificateType]:
+        """List certificate types with their fields and issuers (public)."""
+        return services().catalog.list_types()
+
+    @requires(Role.ADMIN)
+    @blp.arguments(CertificateTypeIn)
+    @blp.response(201, CertificateTypeOut)
+    def post(self, data: dict[str, Any]) -> CertificateType:
+        """Define a certificate type (admin)."""
+        ctype = services().catalog.create_type(
+            data["code"],
+            data["name"],
+            data["fields"],
+            data["issuers"],
+            default_validity_days=data["default_validity_days"],
+            retention_years=data["retention_years"],
+        )
+        db.session.commit()
+        return ctype
+
+
+@blp.route("/certificate-types/<code>")
+@blp.response(200, CertificateTypeOut)
+@blp.doc(security=[])
+def certificate_type(code: str) -> CertificateType:
+    """One certificate type (public)."""
+    return services().catalog.get_type(code)
+
+
+@blp.route("/clients")
+class Clients(MethodView):
+    @requires(Role.ADMIN)
+    @blp.response(200, ClientOut(many=True))
+    def get(self) -> list[ApiClient]:
+        """List API clients (admin)."""
+        return services().clients.list()
+
+    @requires(Role.ADMIN)
+    @blp.arguments(ClientIn)
+    @blp.response(201, ClientCreated)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Register an API client; its secret is in this response only (admin)."""
+        svc = services()
+        department = svc.catalog.get_department(data["department"]) if data["department"] else None
+        client, secret = svc.clients.create(data["name"], data["role"], department)
+        db.session.commit()
+        return {**ClientOut().dump(client), "client_secret": secret}

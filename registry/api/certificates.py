@@ -1,0 +1,116 @@
+"""Certificates: issued by a department's system, read by the issuer, the holder and the admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from registry.api.auth import principal, requires
+from registry.api.schemas import (
+    BatchIn,
+    BatchOut,
+    CertificateIn,
+    CertificateListArgs,
+    CertificateOut,
+    CertificatePage,
+    CertificateSearch,
+    IdempotencyHeader,
+)
+from registry.certificates import CertificateFilter, IssueRequest, request_fingerprint
+from registry.errors import Forbidden
+from registry.models import Certificate, Department, Role, db
+from registry.services import services
+from registry.tokens import HOLDER_ROLE
+
+blp = Blueprint(
+    "certificates", __name__, url_prefix="/api/v1/certificates", description="Issuing and reading certificates"
+)
+
+READERS = (Role.ADMIN, Role.ISSUER, HOLDER_ROLE)
+
+
+def _issue_request(item: dict[str, Any]) -> IssueRequest:
+    holder = item["holder"]
+    return IssueRequest(
+        type_code=item["type"],
+        holder_kind=holder["kind"],
+        holder_id=holder["id"],
+        holder_name=holder["name"],
+        fields=item["fields"],
+        valid_from=item["valid_from"],
+        valid_until=item["valid_until"],
+    )
+
+
+def _issue(items: list[dict[str, Any]], headers: dict[str, Any]) -> list[Certificate]:
+    """Issue for the calling department's client, all or nothing, honouring an Idempotency-Key."""
+    svc = services()
+    caller = principal()
+    if caller.department_id is None or caller.client_id is None:
+        raise Forbidden("the client belongs to no department", code="ROLE_NOT_PERMITTED")
+    department = db.session.get_one(Department, caller.department_id)
+    certificates = svc.certificates.issue(
+        department,
+        [_issue_request(item) for item in items],
+        client_id=caller.client_id,
+        idempotency_key=headers.get("idempotency_key"),
+        fingerprint=request_fingerprint([request.path, request.get_json(silent=True)]),
+    )
+    db.session.commit()
+    return certificates
+
+
+@blp.route("")
+class Certificates(MethodView):
+    @requires(Role.ISSUER)
+    @blp.arguments(IdempotencyHeader, location="headers")
+    @blp.arguments(CertificateIn)
+    @blp.response(201, CertificateOut)
+    def post(self, headers: dict[str, Any], item: dict[str, Any]) -> Certificate:
+        """Issue one certificate, signed with the department's seal (issuer)."""
+        return _issue([item], headers)[0]
+
+    @requires(*READERS)
+    @blp.arguments(CertificateListArgs, location="query")
+    @blp.response(200, CertificatePage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A page of the certificates the caller may read, newest first (admin, issuer, holder)."""
+        return _page(args)
+
+
+@blp.route("/batch", methods=["POST"])
+@requires(Role.ISSUER)
+@blp.arguments(IdempotencyHeader, location="headers")
+@blp.arguments(BatchIn)
+@blp.response(201, BatchOut)
+def batch(headers: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """Issue up to 1,000 certificates, all or nothing (issuer)."""
+    return {"certificates": _issue(body["certificates"], headers)}
+
+
+@blp.route("/search", methods=["POST"])
+@requires(*READERS)
+@blp.arguments(CertificateSearch)
+@blp.response(200, CertificatePage)
+def search(args: dict[str, Any]) -> dict[str, Any]:
+    """Like the list, also by holder, whose ID goes in the body, never in a URL (admin, issuer, holder)."""
+    return _page(args)
+
+
+def _page(args: dict[str, Any]) -> dict[str, Any]:
+    holder = args.get("holder") or {}
+    filters = CertificateFilter(args.get("type"), args.get("status"), holder.get("kind"), holder.get("id"))
+    items = services().certificates.list(principal(), filters, limit=args["limit"], after=args.get("after"))
+    next_cursor = items[-1].id if len(items) == args["limit"] else None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/<identifier>")
+@requires(*READERS)
+@blp.response(200, CertificateOut)
+def certificate(identifier: str) -> Certificate:
+    """One certificate with its signed form (the issuing department, the holder, the admin)."""
+    return services().certificates.get(identifier, principal())

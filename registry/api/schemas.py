@@ -1,0 +1,210 @@
+"""Request and response schemas of the API; the OpenAPI description is generated from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import Schema, ValidationError, validate, validates_schema
+
+from issuers.codes import validate_citizen_id, validate_credit_code
+from issuers.errors import InvalidCode
+from issuers.identifiers import validate_type_code
+from registry.catalog import FIELD_TYPES
+from registry.certificates import MAX_BATCH
+from registry.models import CertificateStatus, Role
+
+
+def _code_validator(check: Any) -> Any:
+    def run(value: str) -> None:
+        try:
+            check(value)
+        except InvalidCode as e:
+            raise ValidationError(f"not a valid {e.kind}: {e.reason}") from None
+
+    return run
+
+
+def CreditCode(**kwargs: Any) -> ma.fields.String:
+    return ma.fields.String(
+        validate=_code_validator(validate_credit_code),
+        metadata={"description": "unified social credit code (GB 32100)", "example": "11310000002418230M"},
+        **kwargs,
+    )
+
+
+def TypeCode(**kwargs: Any) -> ma.fields.String:
+    return ma.fields.String(
+        validate=_code_validator(validate_type_code),
+        metadata={"description": "defining authority's credit code followed by 3 digits"},
+        **kwargs,
+    )
+
+
+def When(**kwargs: Any) -> ma.fields.AwareDateTime:
+    return ma.fields.AwareDateTime(default_timezone=dt.UTC, **kwargs)
+
+
+class DepartmentIn(Schema):
+    credit_code = CreditCode(required=True)
+    name = ma.fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class DepartmentOut(Schema):
+    credit_code = ma.fields.String()
+    name = ma.fields.String()
+    created_at = When()
+
+
+class FieldSpec(Schema):
+    name = ma.fields.String(required=True, validate=validate.Length(1, 40))
+    type = ma.fields.String(required=True, validate=validate.OneOf(sorted(FIELD_TYPES)))
+    required = ma.fields.Boolean(load_default=False)
+    personal = ma.fields.Boolean(
+        load_default=False, metadata={"description": "personal information: shared only where a policy names it"}
+    )
+    label = ma.fields.String(validate=validate.Length(max=100))
+
+
+class CertificateTypeIn(Schema):
+    code = TypeCode(required=True)
+    name = ma.fields.String(required=True, validate=validate.Length(1, 200))
+    fields = ma.fields.List(ma.fields.Nested(FieldSpec), required=True, validate=validate.Length(max=100))
+    issuers = ma.fields.List(CreditCode(), load_default=list, metadata={"description": "departments that may issue it"})
+    default_validity_days = ma.fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    retention_years = ma.fields.Integer(load_default=30, validate=validate.Range(min=1, max=1000))
+
+
+class CertificateTypeOut(Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+    defining_authority = ma.fields.String()
+    fields = ma.fields.List(ma.fields.Nested(FieldSpec))
+    issuers = ma.fields.Method("_issuers")
+    default_validity_days = ma.fields.Integer(allow_none=True)
+    retention_years = ma.fields.Integer()
+
+    def _issuers(self, obj: Any) -> list[str]:
+        return [d.credit_code for d in obj.issuers]
+
+
+class ClientIn(Schema):
+    name = ma.fields.String(required=True, validate=validate.Length(1, 200))
+    role = ma.fields.String(required=True, validate=validate.OneOf(Role.ALL))
+    department = CreditCode(load_default=None, allow_none=True)
+
+
+class ClientOut(Schema):
+    client_id = ma.fields.String()
+    name = ma.fields.String()
+    role = ma.fields.String()
+    department = ma.fields.Function(lambda c: c.department.credit_code if c.department else None)
+    active = ma.fields.Boolean()
+
+
+class ClientCreated(ClientOut):
+    """A new client as dumped by ClientOut, with its secret, which is shown this once."""
+
+    department = ma.fields.String(allow_none=True)
+    client_secret = ma.fields.String()
+
+
+class TokenRequest(Schema):
+    grant_type = ma.fields.String(required=True, validate=validate.Equal("client_credentials"))
+    client_id = ma.fields.String()
+    client_secret = ma.fields.String()
+    scope = ma.fields.String()
+
+
+class TokenResponse(Schema):
+    access_token = ma.fields.String()
+    token_type = ma.fields.String()
+    expires_in = ma.fields.Integer()
+
+
+class HolderRef(Schema):
+    kind = ma.fields.String(required=True, validate=validate.OneOf(["person", "organization"]))
+    id = ma.fields.String(
+        required=True, metadata={"description": "citizen ID (GB 11643) or, for an organization, its credit code"}
+    )
+
+    @validates_schema
+    def _check_id(self, data: dict[str, Any], **kwargs: Any) -> None:
+        check = validate_citizen_id if data["kind"] == "person" else validate_credit_code
+        try:
+            check(data["id"])
+        except InvalidCode as e:
+            raise ValidationError(f"not a valid {e.kind}: {e.reason}", field_name="id") from None
+
+
+class HolderIn(HolderRef):
+    name = ma.fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class CertificateIn(Schema):
+    type = TypeCode(required=True)
+    holder = ma.fields.Nested(HolderIn, required=True)
+    fields = ma.fields.Dict(
+        keys=ma.fields.String(), required=True, metadata={"description": "values of the type's fields"}
+    )
+    valid_from = When(load_default=None, metadata={"description": "default: now"})
+    valid_until = When(load_default=None, metadata={"description": "default: valid_from + the type's validity"})
+
+
+class BatchIn(Schema):
+    certificates = ma.fields.List(
+        ma.fields.Nested(CertificateIn), required=True, validate=validate.Length(1, MAX_BATCH)
+    )
+
+
+class IdempotencyHeader(Schema):
+    idempotency_key = ma.fields.String(
+        data_key="Idempotency-Key",
+        validate=validate.Length(1, 255),
+        metadata={"description": "a retried request with the same key creates nothing twice"},
+    )
+
+
+class HolderOut(Schema):
+    kind = ma.fields.String(attribute="holder_kind")
+    name = ma.fields.String(attribute="holder_name")
+    id_masked = ma.fields.String(attribute="holder_id_masked")
+
+
+class CertificateOut(Schema):
+    identifier = ma.fields.String()
+    type = ma.fields.Function(lambda c: {"code": c.type.code, "name": c.type.name})
+    issuer = ma.fields.Function(lambda c: {"credit_code": c.department.credit_code, "name": c.department.name})
+    holder = ma.fields.Function(lambda c: HolderOut().dump(c))
+    fields = ma.fields.Dict()
+    valid_from = When()
+    valid_until = When(allow_none=True)
+    status = ma.fields.String()
+    status_reason = ma.fields.String(allow_none=True)
+    version = ma.fields.Integer()
+    seal_kid = ma.fields.String()
+    issued_at = When()
+    signed_form = ma.fields.String(metadata={"description": "SD-JWT (RFC 9901) signed with the department's seal"})
+
+
+class BatchOut(Schema):
+    certificates = ma.fields.List(ma.fields.Nested(CertificateOut))
+
+
+class CertificateListArgs(Schema):
+    type = TypeCode()
+    status = ma.fields.String(validate=validate.OneOf(CertificateStatus.ALL))
+    limit = ma.fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    after = ma.fields.Integer(metadata={"description": "the next_cursor of the previous page"})
+
+
+class CertificateSearch(CertificateListArgs):
+    holder = ma.fields.Nested(
+        HolderRef, metadata={"description": "sent in the body so ID numbers stay out of URLs and logs"}
+    )
+
+
+class CertificatePage(Schema):
+    items = ma.fields.List(ma.fields.Nested(CertificateOut))
+    next_cursor = ma.fields.Integer(allow_none=True)

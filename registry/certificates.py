@@ -1,0 +1,248 @@
+"""Issuing certificates and finding them, each reader limited to what it may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuers import sdjwt
+from issuers.codes import mask_id
+from issuers.identifiers import CertificateId, new_serial
+from issuers.signing import Signer
+from registry.catalog import CatalogService, field_schema, to_claims
+from registry.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from registry.keys import KeyService
+from registry.models import Certificate, CertificateType, Department, IdempotencyRecord, Role, utcnow
+from registry.tokens import HOLDER_ROLE, Principal, holder_ref
+
+MAX_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRequest:
+    type_code: str
+    holder_kind: str
+    holder_id: str
+    holder_name: str
+    fields: dict[str, Any]
+    valid_from: dt.datetime | None = None
+    valid_until: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFilter:
+    type_code: str | None = None
+    status: str | None = None
+    holder_kind: str | None = None
+    holder_id: str | None = None
+
+
+def request_fingerprint(body: Any) -> str:
+    """The hash an idempotency record keeps of the request body, to tell a retry from a different request."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class CertificateService:
+    def __init__(self, session: Session, keys: KeyService, *, holder_key: str, issuer: str) -> None:
+        self.session = session
+        self.keys = keys
+        self.holder_key = holder_key
+        self.issuer = issuer
+        self.catalog = CatalogService(session)
+
+    def issue(
+        self,
+        department: Department,
+        requests: list[IssueRequest],
+        *,
+        client_id: str,
+        idempotency_key: str | None = None,
+        fingerprint: str = "",
+    ) -> list[Certificate]:
+        """Validate, sign and store a batch, all or nothing.
+
+        With an idempotency key, a retry returns what the first request created.
+        """
+        if not 1 <= len(requests) <= MAX_BATCH:
+            raise ValidationFailed(f"a batch holds 1 to {MAX_BATCH} certificates", code="BATCH_SIZE")
+        if idempotency_key is not None:
+            replay = self._claim_idempotency_key(client_id, idempotency_key, fingerprint)
+            if replay is not None:
+                return replay
+        types = self._types_for(department, requests)
+        validated = self._validate(requests, types)
+        signer = self.keys.signing_key(department)
+        now = utcnow()
+        certificates = [self._sign(department, types[r.type_code], r, values, signer, now) for r, values in validated]
+        self.session.add_all(certificates)
+        self.session.flush()
+        if idempotency_key is not None:
+            record = self.session.scalar(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.client_id == client_id, IdempotencyRecord.key == idempotency_key
+                )
+            )
+            assert record is not None
+            record.certificate_ids = [c.id for c in certificates]
+            self.session.flush()
+        return certificates
+
+    def _claim_idempotency_key(self, client_id: str, key: str, fingerprint: str) -> list[Certificate] | None:
+        """Return the certificates of an earlier request with this key, or record the key for this one."""
+        record = self.session.scalar(
+            select(IdempotencyRecord).where(IdempotencyRecord.client_id == client_id, IdempotencyRecord.key == key)
+        )
+        if record is None:
+            # A concurrent request with the same key makes this flush fail; the request's
+            # transaction is then rolled back whole and the client retries to get the first result.
+            self.session.add(
+                IdempotencyRecord(client_id=client_id, key=key, request_hash=fingerprint, certificate_ids=[])
+            )
+            try:
+                self.session.flush()
+            except IntegrityError:
+                raise Conflict(
+                    "a request with this idempotency key is in progress; retry it", code="IDEMPOTENCY_IN_PROGRESS"
+                ) from None
+            return None
+        if record.request_hash != fingerprint:
+            raise ValidationFailed(
+                "this idempotency key was used for a different request", code="IDEMPOTENCY_KEY_REUSED"
+            )
+        by_id = {
+            c.id: c for c in self.session.scalars(select(Certificate).where(Certificate.id.in_(record.certificate_ids)))
+        }
+        return [by_id[i] for i in record.certificate_ids]
+
+    def _types_for(self, department: Department, requests: list[IssueRequest]) -> dict[str, CertificateType]:
+        types: dict[str, CertificateType] = {}
+        unknown: dict[int, dict[str, list[str]]] = {}
+        for index, request in enumerate(requests):
+            if request.type_code in types:
+                continue
+            ctype = self.catalog.find_type(request.type_code)
+            if ctype is None:
+                unknown[index] = {"type": ["unknown certificate type"]}
+                continue
+            if department not in ctype.issuers:
+                raise Forbidden(
+                    f"department {department.credit_code} may not issue type {ctype.code}", code="TYPE_NOT_PERMITTED"
+                )
+            types[request.type_code] = ctype
+        if unknown:
+            raise ValidationFailed("unknown certificate type", errors={"certificates": unknown})
+        return types
+
+    def _validate(
+        self, requests: list[IssueRequest], types: dict[str, CertificateType]
+    ) -> list[tuple[IssueRequest, dict[str, Any]]]:
+        validated = []
+        errors: dict[int, dict[str, Any]] = {}
+        for index, request in enumerate(requests):
+            ctype = types[request.type_code]
+            try:
+                values = to_claims(field_schema(ctype).load(request.fields))
+            except ValidationError as e:
+                errors[index] = {"fields": e.messages}
+                continue
+            valid_from = request.valid_from or utcnow()
+            valid_until = request.valid_until
+            if valid_until is None and ctype.default_validity_days is not None:
+                valid_until = valid_from + dt.timedelta(days=ctype.default_validity_days)
+            if valid_until is not None and valid_until <= valid_from:
+                errors[index] = {"valid_until": ["must be after valid_from"]}
+                continue
+            validated.append((replace(request, valid_from=valid_from, valid_until=valid_until), values))
+        if errors:
+            raise ValidationFailed("some certificates are not valid; none was issued", errors={"certificates": errors})
+        return validated
+
+    def _sign(
+        self,
+        department: Department,
+        ctype: CertificateType,
+        request: IssueRequest,
+        values: dict[str, Any],
+        signer: Signer,
+        now: dt.datetime,
+    ) -> Certificate:
+        assert request.valid_from is not None
+        ident = CertificateId(ctype.code, department.credit_code, new_serial(), 1)
+        masked = mask_id(request.holder_id)
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "jti": str(ident),
+            "vct": ctype.code,
+            "type_name": ctype.name,
+            "dept": department.credit_code,
+            "dept_name": department.name,
+            "holder_kind": request.holder_kind,
+            "holder_name": request.holder_name,
+            "holder_id_masked": masked,
+            "ver": ident.version,
+            "iat": int(now.timestamp()),
+            "nbf": int(request.valid_from.timestamp()),
+        }
+        if request.valid_until is not None:
+            claims["exp"] = int(request.valid_until.timestamp())
+        signed = sdjwt.issue(claims, {"holder_id": request.holder_id, **values}, signer)
+        return Certificate(
+            identifier=str(ident),
+            type=ctype,
+            department=department,
+            serial=ident.serial,
+            version=ident.version,
+            holder_kind=request.holder_kind,
+            holder_ref=holder_ref(self.holder_key, request.holder_kind, request.holder_id),
+            holder_name=request.holder_name,
+            holder_id_masked=masked,
+            fields=values,
+            valid_from=request.valid_from,
+            valid_until=request.valid_until,
+            seal_kid=signer.kid,
+            signed_form=signed,
+            issued_at=now,
+        )
+
+    def _visible(self, principal: Principal) -> Select[tuple[Certificate]]:
+        """Certificates a principal may read: the admin all, a department its own, a holder theirs."""
+        query = select(Certificate)
+        if principal.role == Role.ADMIN:
+            return query
+        if principal.role == Role.ISSUER:
+            return query.where(Certificate.department_id == principal.department_id)
+        if principal.role == HOLDER_ROLE:
+            return query.where(Certificate.holder_ref == principal.holder_ref)
+        raise Forbidden("this role may not read certificates", code="ROLE_NOT_PERMITTED")
+
+    def get(self, identifier: str, principal: Principal) -> Certificate:
+        """Return a certificate the principal may read; raise NotFound for one that is absent or not theirs."""
+        certificate = self.session.scalar(self._visible(principal).where(Certificate.identifier == identifier))
+        if certificate is None:
+            raise NotFound(f"no certificate {identifier} that you may read", code="CERTIFICATE_NOT_FOUND")
+        return certificate
+
+    def list(
+        self, principal: Principal, filters: CertificateFilter, *, limit: int, after: int | None
+    ) -> list[Certificate]:
+        """A page of the certificates the principal may read, newest first, after the cursor `after` (an id)."""
+        query = self._visible(principal)
+        if filters.type_code:
+            query = query.join(Certificate.type).where(CertificateType.code == filters.type_code)
+        if filters.status:
+            query = query.where(Certificate.status == filters.status)
+        if filters.holder_id and filters.holder_kind:
+            query = query.where(
+                Certificate.holder_ref == holder_ref(self.holder_key, filters.holder_kind, filters.holder_id)
+            )
+        if after is not None:
+            query = query.where(Certificate.id < after)
+        return list(self.session.scalars(query.order_by(Certificate.id.desc()).limit(limit)))

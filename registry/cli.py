@@ -1,0 +1,156 @@
+"""Operator commands: seals and keys, API clients, the development identity provider, set-up and the demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from registry.errors import RegistryError
+from registry.keys import DEFAULT_SEAL_DAYS
+from registry.models import Role, Seal, db
+from registry.services import services
+
+seal_cli = AppGroup("seal", help="Departments' seals and the registry's own keys.")
+client_cli = AppGroup("client", help="API clients.")
+idp_cli = AppGroup("idp", help="The development identity provider.")
+demo_cli = AppGroup("demo", help="The demo world (development only).")
+
+
+def _fail_on_registry_error(func):  # type: ignore[no-untyped-def]
+    """Show a registry error as a command-line error, with nothing half done."""
+
+    def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return func(*args, **kwargs)
+        except RegistryError as e:
+            db.session.rollback()
+            raise click.ClickException(f"{e.code}: {e.detail}") from e
+
+    run.__name__ = func.__name__
+    run.__doc__ = func.__doc__
+    return run
+
+
+def _show(seal: Seal) -> str:
+    owner = seal.department.credit_code if seal.department else "registry"
+    return (
+        f"{seal.kid}  {seal.alg:6} {owner:18}  {seal.status:11} {seal.not_before:%Y-%m-%d} .. {seal.not_after:%Y-%m-%d}"
+    )
+
+
+def _owner(department: str | None, registry: bool):  # type: ignore[no-untyped-def]
+    if registry == bool(department):
+        raise click.UsageError("name a department's credit code, or --registry for the registry's own key")
+    return None if registry else services().catalog.get_department(department)  # type: ignore[arg-type]
+
+
+@seal_cli.command("create")
+@click.argument("department", required=False)
+@click.option("--registry", is_flag=True, help="Create a key of the registry itself (signs access tokens).")
+@click.option("--alg", type=click.Choice(["ES256", "EdDSA"]), default="ES256", show_default=True)
+@click.option("--valid-days", type=int, default=None, help=f"Validity window (seals: {DEFAULT_SEAL_DAYS} days).")
+@_fail_on_registry_error
+def seal_create(department: str | None, registry: bool, alg: str, valid_days: int | None) -> None:
+    """Create a signing key for DEPARTMENT (credit code) or the registry."""
+    seal = services().keys.create(_owner(department, registry), alg=alg, valid_days=valid_days)
+    db.session.commit()
+    click.echo(_show(seal))
+
+
+@seal_cli.command("rotate")
+@click.argument("department", required=False)
+@click.option("--registry", is_flag=True)
+@click.option("--alg", type=click.Choice(["ES256", "EdDSA"]), default="ES256", show_default=True)
+@_fail_on_registry_error
+def seal_rotate(department: str | None, registry: bool, alg: str) -> None:
+    """Create a new active key and retire the previous ones (they keep verifying)."""
+    seal = services().keys.rotate(_owner(department, registry), alg=alg)
+    db.session.commit()
+    click.echo(_show(seal))
+
+
+@seal_cli.command("retire")
+@click.argument("kid")
+@_fail_on_registry_error
+def seal_retire(kid: str) -> None:
+    """Stop signing with KID; what it signed still verifies."""
+    seal = services().keys.retire(kid)
+    db.session.commit()
+    click.echo(_show(seal))
+
+
+@seal_cli.command("compromise")
+@click.argument("kid")
+@click.option("--at", "at", required=True, help="When the key was compromised (ISO 8601, UTC if no offset).")
+@_fail_on_registry_error
+def seal_compromise(kid: str, at: str) -> None:
+    """Mark KID compromised from a time on: what it signed from then on fails verification."""
+    try:
+        when = dt.datetime.fromisoformat(at)
+    except ValueError:
+        raise click.BadParameter("not an ISO 8601 time", param_hint="--at") from None
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    seal = services().keys.compromise(kid, when)
+    db.session.commit()
+    click.echo(_show(seal))
+
+
+@seal_cli.command("list")
+def seal_list() -> None:
+    """Every key with its owner, status and validity."""
+    for seal in services().keys.list():
+        click.echo(_show(seal))
+
+
+@client_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(Role.ALL), required=True)
+@click.option("--department", help="Credit code of the client's department (issuer, agency).")
+@_fail_on_registry_error
+def client_create(name: str, role: str, department: str | None) -> None:
+    """Register an API client and print its id and secret (shown only now)."""
+    svc = services()
+    client, secret = svc.clients.create(name, role, svc.catalog.get_department(department) if department else None)
+    db.session.commit()
+    click.echo(f"client_id={client.client_id}\nclient_secret={secret}")
+
+
+@idp_cli.command("mint-holder-token")
+@click.option("--id", "id_number", required=True, help="Citizen ID or, with --kind organization, credit code.")
+@click.option("--name", required=True)
+@click.option("--kind", type=click.Choice(["person", "organization"]), default="person", show_default=True)
+@click.option("--ttl", type=int, default=3600, show_default=True, help="Seconds.")
+def mint_holder_token(id_number: str, name: str, kind: str, ttl: int) -> None:
+    """Print an ID token for a holder, as the platform's identity provider would (development only)."""
+    if current_app.config["REGISTRY_ENV"] != "development":
+        raise click.ClickException("the development identity provider runs only with REGISTRY_ENV=development")
+    click.echo(services().dev_idp().mint(id_number, name, kind=kind, ttl=ttl))
+
+
+@click.command("setup")
+def setup() -> None:
+    """Make sure the registry has an active key of its own (run after `flask db upgrade`)."""
+    keys = services().keys
+    if not [s for s in keys.list() if s.purpose == "registry" and s.status == "active"]:
+        seal = keys.create(None)
+        db.session.commit()
+        click.echo(f"created the registry's key {seal.kid}")
+
+
+@demo_cli.command("load")
+@_fail_on_registry_error
+def demo_load() -> None:
+    """Load the demo world once, and print how to use it (development only)."""
+    from registry.demo import load_demo
+
+    if current_app.config["REGISTRY_ENV"] != "development":
+        raise click.ClickException("the demo world loads only with REGISTRY_ENV=development")
+    click.echo(load_demo(services()))
+
+
+def init_app(app: Flask) -> None:
+    for command in (seal_cli, client_cli, idp_cli, demo_cli, setup):
+        app.cli.add_command(command)

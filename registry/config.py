@@ -1,0 +1,60 @@
+"""The registry's configuration: environment variables only, each with a documented default (see README)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the registry; the message says which variable to set."""
+
+
+def _dev_secret(instance_path: Path, name: str) -> str:
+    """Read, or create once, a random development secret in the instance folder, and say so."""
+    path = instance_path / name
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+        print(f" * development: generated a random secret into {path}")
+    return path.read_text().strip()
+
+
+def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+    """Build the Flask config from environment variables; raise ConfigError when a required one is missing."""
+    env = environ.get("REGISTRY_ENV", "production")
+    if env not in ("development", "production"):
+        raise ConfigError("REGISTRY_ENV must be 'development' or 'production'")
+    issuer = environ.get("REGISTRY_ISSUER", "http://127.0.0.1:5000").rstrip("/")
+    config: dict[str, Any] = {
+        "REGISTRY_ENV": env,
+        "REGISTRY_ISSUER": issuer,
+        "SQLALCHEMY_DATABASE_URI": environ.get(
+            "REGISTRY_DATABASE_URL", f"sqlite:///{instance_path / 'registry.sqlite3'}"
+        ),
+        "REGISTRY_KEYSTORE_DIR": environ.get("REGISTRY_KEYSTORE_DIR", str(PROJECT_ROOT / "keys")),
+        "REGISTRY_ACCESS_TOKEN_TTL": int(environ.get("REGISTRY_ACCESS_TOKEN_TTL", "900")),
+        "REGISTRY_IDP_ISSUER": environ.get("REGISTRY_IDP_ISSUER", f"{issuer}/dev-idp"),
+        "REGISTRY_IDP_AUDIENCE": environ.get("REGISTRY_IDP_AUDIENCE", "registry"),
+        "REGISTRY_IDP_JWKS": environ.get("REGISTRY_IDP_JWKS", ""),
+        "REGISTRY_LOG_LEVEL": environ.get("REGISTRY_LOG_LEVEL", "INFO"),
+    }
+    for name, file in (("REGISTRY_KEYSTORE_SECRET", "keystore.secret"), ("REGISTRY_HOLDER_KEY", "holder.key")):
+        value = environ.get(name)
+        if not value:
+            if env != "development":
+                raise ConfigError(f"{name} must be set (a random value of at least 32 characters)")
+            value = _dev_secret(instance_path, file)
+        config[name] = value
+    if not config["REGISTRY_IDP_JWKS"]:
+        if env != "development":
+            raise ConfigError("REGISTRY_IDP_JWKS must name the identity provider's JWKS (an https URL or a file)")
+        config["REGISTRY_IDP_JWKS"] = str(instance_path / "dev-idp-jwks.json")
+    return config

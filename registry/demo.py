@@ -1,0 +1,81 @@
+"""The demo world for `make run`: DEMO departments, types, clients and holders with fixed, public credentials.
+
+Everything here is made up and clearly marked; the loader refuses to run outside development.
+"""
+
+from __future__ import annotations
+
+from registry.models import Role, db
+from registry.services import Services
+
+MARKET = ("11310000002418230T", "上海市市场监督管理局 (DEMO)")
+PROPERTY = ("11310000MB2F05123H", "上海市规划和自然资源局 (DEMO)")
+TAX = ("113100000024238565", "上海市税务局 (DEMO)")
+PUDONG_HR = ("11310115MB2F77881T", "浦东新区人力资源和社会保障局 (DEMO)")
+
+BUSINESS_LICENSE = "11310000002418230T001"
+PROPERTY_CERTIFICATE = "11310000MB2F05123H001"
+
+CLIENTS = (
+    ("demo-admin", "demo-admin-secret", "DEMO registry operator", Role.ADMIN, None),
+    ("demo-market-issuer", "demo-market-secret", "DEMO market regulation system", Role.ISSUER, MARKET[0]),
+    ("demo-property-issuer", "demo-property-secret", "DEMO property registration system", Role.ISSUER, PROPERTY[0]),
+    ("demo-tax-agency", "demo-tax-secret", "DEMO tax service system", Role.AGENCY, TAX[0]),
+)
+HOLDERS = (
+    ("person", "11010519491231002X", "张三"),
+    ("organization", "91310000MA1FL7XJ50", "上海示例科技有限公司"),
+)
+
+
+def load_demo(svc: Services) -> str:
+    """Create the demo world unless it is there, then return the text that tells how to use it."""
+    catalog = svc.catalog
+    if catalog.find_department(MARKET[0]) is None:
+        departments = {code: catalog.create_department(code, name) for code, name in (MARKET, PROPERTY, TAX, PUDONG_HR)}
+        for code in (MARKET[0], PROPERTY[0]):
+            svc.keys.create(departments[code])
+        catalog.create_type(
+            BUSINESS_LICENSE,
+            "营业执照 Business license (DEMO)",
+            [
+                {"name": "company_name", "type": "string", "required": True, "personal": False},
+                {"name": "legal_representative", "type": "string", "required": True, "personal": True},
+                {"name": "registered_capital", "type": "number", "required": False, "personal": False},
+                {"name": "business_scope", "type": "string", "required": False, "personal": False},
+                {"name": "established_on", "type": "date", "required": True, "personal": False},
+                {"name": "address", "type": "string", "required": False, "personal": False},
+            ],
+            [MARKET[0]],
+            default_validity_days=None,
+            retention_years=30,
+        )
+        catalog.create_type(
+            PROPERTY_CERTIFICATE,
+            "不动产权证书 Real estate certificate (DEMO)",
+            [
+                {"name": "property_address", "type": "string", "required": True, "personal": False},
+                {"name": "area_m2", "type": "number", "required": True, "personal": False},
+                {"name": "usage", "type": "string", "required": False, "personal": False},
+                {"name": "ownership_share", "type": "string", "required": False, "personal": True},
+            ],
+            [PROPERTY[0]],
+            default_validity_days=None,
+            retention_years=100,
+        )
+        for client_id, secret, name, role, code in CLIENTS:
+            svc.clients.create(name, role, departments[code] if code else None, client_id=client_id, secret=secret)
+        db.session.commit()
+        loaded = "Loaded the DEMO world (made-up departments, types and clients; development only)."
+    else:
+        loaded = "The DEMO world is loaded."
+    lines = [loaded, "API clients (client_id / client_secret):"]
+    lines += [f"  {cid:22} {secret:22} {role:7} {code or ''}" for cid, secret, _, role, code in CLIENTS]
+    lines += [
+        "Get a token:",
+        "  curl -s -u demo-market-issuer:demo-market-secret -d grant_type=client_credentials "
+        "http://127.0.0.1:5000/oauth/token",
+        "A holder's ID token: .venv/bin/flask --app wsgi idp mint-holder-token --id 11010519491231002X --name 张三",
+        "API docs: http://127.0.0.1:5000/docs    Keys: http://127.0.0.1:5000/.well-known/jwks.json",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,145 @@
+"""Seals and the registry's own keys: create, rotate, retire, mark compromised, publish as a JWKS."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuers.errors import KeyNotFound
+from issuers.keystore import Keystore
+from issuers.signing import DEFAULT_ALGORITHM, Signer
+from registry.errors import Conflict, NotFound, Unavailable
+from registry.models import Department, KeyPurpose, Seal, SealStatus, utcnow
+
+DEFAULT_SEAL_DAYS = 3 * 365
+DEFAULT_REGISTRY_KEY_DAYS = 365
+
+
+class KeyService:
+    """Keys are rows in `seals` (public half, status) and files in the keystore (private half)."""
+
+    def __init__(self, session: Session, keystore: Keystore) -> None:
+        self.session = session
+        self.keystore = keystore
+
+    def create(
+        self,
+        department: Department | None,
+        *,
+        alg: str = DEFAULT_ALGORITHM,
+        valid_days: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Seal:
+        """Create a key for a department's seal, or for the registry itself when department is None."""
+        now = now or utcnow()
+        if valid_days is None:
+            valid_days = DEFAULT_SEAL_DAYS if department else DEFAULT_REGISTRY_KEY_DAYS
+        signer = self.keystore.create(alg)
+        seal = Seal(
+            kid=signer.kid,
+            alg=signer.alg,
+            purpose=KeyPurpose.SEAL if department else KeyPurpose.REGISTRY,
+            department=department,
+            public_jwk=signer.public_jwk(),
+            status=SealStatus.ACTIVE,
+            not_before=now,
+            not_after=now + dt.timedelta(days=valid_days),
+            created_at=now,
+        )
+        self.session.add(seal)
+        self.session.flush()
+        return seal
+
+    def rotate(self, department: Department | None, *, alg: str = DEFAULT_ALGORITHM) -> Seal:
+        """Create a new active key and retire the owner's previous active ones (they keep verifying)."""
+        now = utcnow()
+        previous = self._active(department)
+        seal = self.create(department, alg=alg, now=now)
+        for old in previous:
+            old.status = SealStatus.RETIRED
+            old.retired_at = now
+        self.session.flush()
+        return seal
+
+    def retire(self, kid: str) -> Seal:
+        seal = self.get(kid)
+        if seal.status != SealStatus.ACTIVE:
+            raise Conflict(f"key {kid} is {seal.status}, not active", code="KEY_NOT_ACTIVE")
+        seal.status = SealStatus.RETIRED
+        seal.retired_at = utcnow()
+        self.session.flush()
+        return seal
+
+    def compromise(self, kid: str, at: dt.datetime) -> Seal:
+        """Mark a key compromised from `at` on: whatever it signed from then on is not to be trusted."""
+        seal = self.get(kid)
+        seal.status = SealStatus.COMPROMISED
+        seal.compromised_at = at
+        self.session.flush()
+        return seal
+
+    def find(self, kid: str) -> Seal | None:
+        """Return the key with this kid, or None."""
+        return self.session.scalar(select(Seal).where(Seal.kid == kid))
+
+    def get(self, kid: str) -> Seal:
+        """Return the key with this kid; raise NotFound."""
+        seal = self.find(kid)
+        if seal is None:
+            raise NotFound(f"no key with id {kid}", code="KEY_NOT_FOUND")
+        return seal
+
+    def _active(self, department: Department | None, now: dt.datetime | None = None) -> list[Seal]:
+        query = select(Seal).where(Seal.status == SealStatus.ACTIVE)
+        if department is None:
+            query = query.where(Seal.purpose == KeyPurpose.REGISTRY)
+        else:
+            query = query.where(Seal.purpose == KeyPurpose.SEAL, Seal.department_id == department.id)
+        if now is not None:
+            query = query.where(Seal.not_before <= now, Seal.not_after > now)
+        return list(self.session.scalars(query.order_by(Seal.created_at.desc(), Seal.id.desc())))
+
+    def signing_key(self, department: Department | None) -> Signer:
+        """The signer of the newest active, currently valid key of a department (or of the registry)."""
+        active = self._active(department, utcnow())
+        if not active:
+            owner = f"department {department.credit_code}" if department else "the registry"
+            raise Unavailable(f"{owner} has no active signing key", code="NO_ACTIVE_KEY")
+        seal = active[0]
+        try:
+            return self.keystore.signer(seal.kid)
+        except KeyNotFound as e:
+            raise Unavailable(f"the private key {seal.kid} is missing from the keystore", code="KEY_MISSING") from e
+
+    def list(self, department: Department | None = None) -> list[Seal]:
+        query = select(Seal).order_by(Seal.id)
+        if department is not None:
+            query = query.where(Seal.department_id == department.id)
+        return list(self.session.scalars(query))
+
+    def jwks(self) -> dict[str, Any]:
+        """Every key ever used, with its status and validity window, so old signatures still verify."""
+        return {"keys": [published_jwk(seal) for seal in self.list()]}
+
+
+def _epoch(value: dt.datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+def published_jwk(seal: Seal) -> dict[str, Any]:
+    jwk: dict[str, Any] = {
+        **seal.public_jwk,
+        "status": seal.status,
+        "purpose": seal.purpose,
+        "nbf": _epoch(seal.not_before),
+        "exp": _epoch(seal.not_after),
+    }
+    if seal.department is not None:
+        jwk["dept"] = seal.department.credit_code
+    for name, value in (("retired_at", seal.retired_at), ("compromised_at", seal.compromised_at)):
+        if value is not None:
+            jwk[name] = _epoch(value)
+    return jwk

@@ -1,0 +1,212 @@
+"""The registry's tables: departments, their seals, certificate types, API clients and certificates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+# Named constraints, so that later migrations can alter them on SQLite (batch mode) as on PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON},
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class Department(db.Model):
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SealStatus:
+    ACTIVE = "active"
+    RETIRED = "retired"
+    COMPROMISED = "compromised"
+
+
+class KeyPurpose:
+    SEAL = "seal"  # a department's electronic seal: signs certificates
+    REGISTRY = "registry"  # the registry's own key: signs access tokens
+
+
+class Seal(db.Model):
+    """A signing key: a department's seal or one of the registry's own keys. Rows are never deleted."""
+
+    __tablename__ = "seals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    alg: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(16))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    public_jwk: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default=SealStatus.ACTIVE)
+    not_before: Mapped[dt.datetime]
+    not_after: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[dt.datetime | None]
+    compromised_at: Mapped[dt.datetime | None]
+
+    department: Mapped[Department | None] = relationship()
+
+    __table_args__ = (Index("ix_seals_purpose_department", "purpose", "department_id"),)
+
+
+type_issuers = Table(
+    "certificate_type_issuers",
+    Base.metadata,
+    Column("type_id", ForeignKey("certificate_types.id"), primary_key=True),
+    Column("department_id", ForeignKey("departments.id"), primary_key=True),
+)
+
+
+class CertificateType(db.Model):
+    __tablename__ = "certificate_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(21), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    defining_authority: Mapped[str] = mapped_column(String(18))
+    fields: Mapped[list[Any]]
+    default_validity_days: Mapped[int | None]
+    retention_years: Mapped[int]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    issuers: Mapped[list[Department]] = relationship(secondary=type_issuers)
+
+
+class Role:
+    ADMIN = "admin"
+    ISSUER = "issuer"
+    AGENCY = "agency"
+    ALL = (ADMIN, ISSUER, AGENCY)
+
+
+class ApiClient(db.Model):
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department | None] = relationship()
+
+
+class CertificateStatus:
+    VALID = "valid"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+    ALL = (VALID, SUSPENDED, REVOKED, SUPERSEDED)
+
+
+class Certificate(db.Model):
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(96), unique=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("certificate_types.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    serial: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int]
+    # The holder's ID number is kept only inside the signed form; rows carry a keyed hash to find
+    # a holder's certificates and a masked number to show.
+    holder_kind: Mapped[str] = mapped_column(String(16))
+    holder_ref: Mapped[str] = mapped_column(String(64), index=True)
+    holder_name: Mapped[str] = mapped_column(String(200))
+    holder_id_masked: Mapped[str] = mapped_column(String(32))
+    fields: Mapped[dict[str, Any]]
+    valid_from: Mapped[dt.datetime]
+    valid_until: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default=CertificateStatus.VALID)
+    status_reason: Mapped[str | None] = mapped_column(String(32))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    seal_kid: Mapped[str] = mapped_column(String(64))
+    signed_form: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    type: Mapped[CertificateType] = relationship(lazy="joined", innerjoin=True)
+    department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        UniqueConstraint("department_id", "serial", "version", name="uq_certificates_serial_version"),
+        Index("ix_certificates_department_id_id", "department_id", "id"),
+        Index("ix_certificates_type_status", "type_id", "status"),
+    )
+
+
+class IdempotencyRecord(db.Model):
+    """What a request sent with an Idempotency-Key created, so that a retry returns it instead of issuing again."""
+
+    __tablename__ = "idempotency_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    certificate_ids: Mapped[list[Any]]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("client_id", "key", name="uq_idempotency_client_key"),)

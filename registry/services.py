@@ -1,0 +1,82 @@
+"""Wiring: builds the domain services for the current app and request from its config and keystore."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from flask import current_app, g
+from sqlalchemy.orm import Session
+
+from issuers.keystore import Keystore
+from registry.catalog import CatalogService
+from registry.certificates import CertificateService
+from registry.clients import ClientService
+from registry.dev_idp import DevIdentityProvider
+from registry.keys import KeyService
+from registry.models import db
+from registry.tokens import AccessTokens, IdentityProviderTrust
+
+
+@dataclass
+class Runtime:
+    """What lives as long as the app: the keystore with its loaded keys, the trusted identity provider."""
+
+    keystore: Keystore
+    idp_trust: IdentityProviderTrust
+
+
+class Services:
+    """The services of one request or command, sharing one session and so one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.config = current_app.config
+        self.runtime: Runtime = current_app.extensions["registry"]
+
+    @cached_property
+    def keys(self) -> KeyService:
+        return KeyService(self.session, self.runtime.keystore)
+
+    @cached_property
+    def catalog(self) -> CatalogService:
+        return CatalogService(self.session)
+
+    @cached_property
+    def clients(self) -> ClientService:
+        return ClientService(self.session)
+
+    @cached_property
+    def access_tokens(self) -> AccessTokens:
+        return AccessTokens(
+            self.session, self.keys, self.config["REGISTRY_ISSUER"], self.config["REGISTRY_ACCESS_TOKEN_TTL"]
+        )
+
+    @cached_property
+    def certificates(self) -> CertificateService:
+        return CertificateService(
+            self.session,
+            self.keys,
+            holder_key=self.config["REGISTRY_HOLDER_KEY"],
+            issuer=self.config["REGISTRY_ISSUER"],
+        )
+
+    @property
+    def idp_trust(self) -> IdentityProviderTrust:
+        return self.runtime.idp_trust
+
+    def dev_idp(self) -> DevIdentityProvider:
+        return DevIdentityProvider(
+            self.runtime.keystore,
+            Path(self.config["REGISTRY_IDP_JWKS"]),
+            self.config["REGISTRY_IDP_ISSUER"],
+            self.config["REGISTRY_IDP_AUDIENCE"],
+        )
+
+
+def services() -> Services:
+    """The services of the current request (or CLI command), made once per app context."""
+    if "services" not in g:
+        g.services = Services(db.session)
+    return g.services

@@ -1,0 +1,178 @@
+"""Bearer tokens: the registry's own access tokens for API clients, and holders' ID tokens from the identity provider.
+
+Every check pins the algorithm to the key it found by kid, requires exp, iat, iss and aud, and
+insists on the token's typ, so that an access token, an ID token and a certificate can never stand in
+for one another. A key is never taken from the token itself (jku, x5u, jwk headers are ignored).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm
+from sqlalchemy.orm import Session
+
+from issuers.codes import validate_citizen_id, validate_credit_code
+from issuers.errors import InvalidCode
+from issuers.signing import jws_encode
+from registry.clients import ClientService
+from registry.errors import Unauthorized
+from registry.keys import KeyService
+from registry.models import ApiClient, KeyPurpose, SealStatus, utcnow
+
+ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 (a media type, not a secret)
+ID_TOKEN_TYP = "JWT"  # noqa: S105
+HOLDER_ROLE = "holder"
+_ALGORITHMS = {"ES256": ECAlgorithm(ECAlgorithm.SHA256), "EdDSA": OKPAlgorithm()}
+_REQUIRED = ["exp", "iat", "iss", "aud", "sub"]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: an API client with a role, or a holder signed in through the identity provider."""
+
+    role: str
+    client_id: str | None = None
+    department_id: int | None = None
+    holder_ref: str | None = None
+    holder_name: str | None = None
+
+
+def holder_ref(key: str, kind: str, id_number: str) -> str:
+    """A keyed hash naming a holder: it finds the holder's rows and cannot be reversed without the key."""
+    return hmac.new(key.encode("utf-8"), f"{kind}:{id_number}".encode(), hashlib.sha256).hexdigest()
+
+
+def _public_key(jwk: dict[str, Any]) -> Any:
+    try:
+        return _ALGORITHMS[jwk["alg"]].from_jwk(json.dumps(jwk))
+    except (KeyError, jwt.InvalidKeyError) as e:
+        raise Unauthorized("the signing key cannot be used") from e
+
+
+def _decode(token: str, key: Any, alg: str, *, issuer: str, audience: str) -> dict[str, Any]:
+    try:
+        return jwt.decode(
+            token, key, algorithms=[alg], issuer=issuer, audience=audience, options={"require": _REQUIRED}
+        )
+    except jwt.ExpiredSignatureError as e:
+        raise Unauthorized("the token has expired", code="TOKEN_EXPIRED") from e
+    except jwt.InvalidTokenError as e:
+        raise Unauthorized(f"the token is not valid: {e}") from e
+
+
+def unverified_header(token: str) -> dict[str, Any]:
+    try:
+        return jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as e:
+        raise Unauthorized("the bearer token is not a JWT") from e
+
+
+class AccessTokens:
+    """Short-lived JWT access tokens (RFC 9068 style) signed with the registry's own key."""
+
+    def __init__(self, session: Session, keys: KeyService, issuer: str, ttl: int) -> None:
+        self.session = session
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = f"{issuer}/api"
+        self.ttl = ttl
+
+    def issue(self, client: ApiClient) -> str:
+        signer = self.keys.signing_key(None)
+        now = utcnow()
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": client.client_id,
+            "client_id": client.client_id,
+            "role": client.role,
+            "iat": int(now.timestamp()),
+            "exp": int((now + dt.timedelta(seconds=self.ttl)).timestamp()),
+            "jti": secrets.token_urlsafe(12),
+        }
+        if client.department is not None:
+            claims["dept"] = client.department.credit_code
+        return jws_encode(claims, signer, ACCESS_TOKEN_TYP)
+
+    def verify(self, token: str, header: dict[str, Any]) -> tuple[Principal, ApiClient]:
+        """Check an access token and that its client still exists and is active."""
+        if header.get("typ") != ACCESS_TOKEN_TYP:
+            raise Unauthorized("not an access token")
+        seal = self.keys.find(str(header.get("kid", "")))
+        if seal is None or seal.purpose != KeyPurpose.REGISTRY:
+            raise Unauthorized("the token is signed with an unknown key")
+        if seal.status == SealStatus.COMPROMISED:
+            raise Unauthorized("the token is signed with a compromised key")
+        claims = _decode(token, _public_key(seal.public_jwk), seal.alg, issuer=self.issuer, audience=self.audience)
+        client = ClientService(self.session).find(str(claims["sub"]))
+        if client is None or not client.active or client.role != claims.get("role"):
+            raise Unauthorized("the client of this token is unknown or disabled")
+        return Principal(role=client.role, client_id=client.client_id, department_id=client.department_id), client
+
+
+@dataclass(frozen=True, slots=True)
+class HolderIdentity:
+    kind: str  # "person" (citizen ID) or "organization" (credit code)
+    id_number: str
+    name: str
+
+
+class IdentityProviderTrust:
+    """Trusts ID tokens of one identity provider, whose JWKS is an https URL or a file."""
+
+    def __init__(self, issuer: str, audience: str, jwks_source: str) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self._source = jwks_source
+        self._client = jwt.PyJWKClient(jwks_source, lifespan=300) if "://" in jwks_source else None
+        self._file_cache: tuple[float, dict[str, Any]] | None = None
+        self._lock = threading.Lock()
+
+    def _jwk(self, kid: str) -> dict[str, Any] | None:
+        if self._client is not None:
+            try:
+                keys = self._client.get_jwk_set().keys
+            except jwt.PyJWKClientError as e:
+                raise Unauthorized("the identity provider's keys cannot be fetched") from e
+            return next((dict(k._jwk_data) for k in keys if k.key_id == kid), None)
+        path = Path(self._source)
+        try:
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            raise Unauthorized("the identity provider's key set is missing") from None
+        with self._lock:
+            if self._file_cache is None or self._file_cache[0] != mtime:
+                self._file_cache = (mtime, json.loads(path.read_text()))
+            jwks = self._file_cache[1]
+        return next((k for k in jwks.get("keys", []) if k.get("kid") == kid), None)
+
+    def verify(self, token: str, header: dict[str, Any]) -> HolderIdentity:
+        if header.get("typ") != ID_TOKEN_TYP:
+            raise Unauthorized("not an ID token")
+        jwk = self._jwk(str(header.get("kid", "")))
+        if jwk is None or jwk.get("alg") not in _ALGORITHMS:
+            raise Unauthorized("the token is signed with an unknown key")
+        claims = _decode(token, _public_key(jwk), jwk["alg"], issuer=self.issuer, audience=self.audience)
+        kind, sub, name = claims.get("holder_kind", "person"), str(claims["sub"]), claims.get("name")
+        try:
+            if kind == "person":
+                validate_citizen_id(sub)
+            elif kind == "organization":
+                validate_credit_code(sub)
+            else:
+                raise Unauthorized("unknown holder kind")
+        except InvalidCode as e:
+            raise Unauthorized("the token's subject is not a valid ID number") from e
+        if not isinstance(name, str) or not name:
+            raise Unauthorized("the token has no holder name")
+        return HolderIdentity(kind, sub, name)

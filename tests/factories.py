@@ -1,0 +1,151 @@
+"""Test data: valid codes drawn at random, departments, types, clients and tokens."""
+
+from __future__ import annotations
+
+import functools
+import random
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from issuers.codes import citizen_id_check, credit_code_check
+from registry.clients import hash_secret
+from registry.models import ApiClient, CertificateType, Department, Role, db
+from registry.services import services
+
+_CREDIT_BODY = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CLIENT_SECRET = "test-client-secret"
+
+
+def credit_code(prefix: str = "11") -> str:
+    """A random, valid unified social credit code."""
+    body = prefix + "310000" + "".join(random.choice(_CREDIT_BODY) for _ in range(9))
+    return body + credit_code_check(body)
+
+
+def citizen_id() -> str:
+    """A random, valid citizen ID of someone born in the 1980s."""
+    birth = f"198{random.randint(0, 9)}{random.randint(1, 12):02d}{random.randint(1, 28):02d}"
+    body = f"310101{birth}{random.randint(0, 999):03d}"
+    return body + citizen_id_check(body)
+
+
+@functools.cache
+def _secret_hash() -> str:
+    # One slow hash for the whole run: every test client shares the secret.
+    return hash_secret(CLIENT_SECRET)
+
+
+def make_department(name: str = "Test department") -> Department:
+    return services().catalog.create_department(credit_code(), name)
+
+
+def make_type(issuers: list[Department], **overrides: Any) -> CertificateType:
+    spec = {
+        "code": credit_code() + "001",
+        "name": "Test license",
+        "field_specs": [
+            {"name": "company_name", "type": "string", "required": True, "personal": False},
+            {"name": "legal_representative", "type": "string", "required": True, "personal": True},
+            {"name": "registered_capital", "type": "number", "required": False, "personal": False},
+            {"name": "established_on", "type": "date", "required": True, "personal": False},
+            {"name": "employees", "type": "integer", "required": False, "personal": False},
+            {"name": "listed", "type": "boolean", "required": False, "personal": False},
+        ],
+        "default_validity_days": 365,
+        "retention_years": 30,
+        **overrides,
+    }
+    return services().catalog.create_type(
+        spec["code"],
+        spec["name"],
+        spec["field_specs"],
+        [d.credit_code for d in issuers],
+        default_validity_days=spec["default_validity_days"],
+        retention_years=spec["retention_years"],
+    )
+
+
+def make_client(role: str, department: Department | None = None) -> ApiClient:
+    client = ApiClient(
+        client_id=f"cl_{secrets.token_hex(6)}",
+        name=f"test {role}",
+        role=role,
+        department=department,
+        secret_hash=_secret_hash(),
+    )
+    db.session.add(client)
+    db.session.flush()
+    return client
+
+
+def access_token(client: ApiClient) -> str:
+    return services().access_tokens.issue(client)
+
+
+def holder_token(id_number: str, name: str = "李四", kind: str = "person", ttl: int = 600) -> str:
+    return services().dev_idp().mint(id_number, name, kind=kind, ttl=ttl)
+
+
+def certificate_body(ctype_code: str, holder_id: str | None = None, **fields: Any) -> dict[str, Any]:
+    return {
+        "type": ctype_code,
+        "holder": {"kind": "person", "id": holder_id or citizen_id(), "name": "王五"},
+        "fields": {
+            "company_name": "示例有限公司",
+            "legal_representative": "王五",
+            "established_on": "2021-03-04",
+            **fields,
+        },
+    }
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class World:
+    """Plain values only (codes, ids, tokens), so tests use it without holding an app context."""
+
+    dept_a: str
+    dept_b: str
+    agency: str
+    type_a: str
+    type_b: str
+    client_ids: dict[str, str]
+    tokens: dict[str, str] = field(default_factory=dict)
+    holder_id: str = ""
+
+    def headers(self, who: str) -> dict[str, str]:
+        return bearer(self.tokens[who])
+
+
+def make_world() -> World:
+    """Two issuing departments with a seal and a type each, an agency, an admin, a holder, and their tokens."""
+    svc = services()
+    dept_a, dept_b, agency = make_department("市场监管局 A"), make_department("规划局 B"), make_department("税务局")
+    svc.keys.create(None)
+    svc.keys.create(dept_a)
+    svc.keys.create(dept_b)
+    type_a, type_b = make_type([dept_a]), make_type([dept_b], name="Property certificate")
+    clients = {
+        "admin": make_client(Role.ADMIN),
+        "issuer_a": make_client(Role.ISSUER, dept_a),
+        "issuer_b": make_client(Role.ISSUER, dept_b),
+        "agency": make_client(Role.AGENCY, agency),
+    }
+    db.session.commit()
+    world = World(
+        dept_a.credit_code,
+        dept_b.credit_code,
+        agency.credit_code,
+        type_a.code,
+        type_b.code,
+        {name: c.client_id for name, c in clients.items()},
+    )
+    world.tokens = {name: access_token(c) for name, c in clients.items()}
+    world.holder_id = citizen_id()
+    world.tokens["holder"] = holder_token(world.holder_id)
+    world.tokens["other_holder"] = holder_token(citizen_id(), "赵六")
+    return world

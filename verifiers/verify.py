@@ -1,0 +1,154 @@
+"""Verify an SD-JWT certificate against a JWKS of seal keys, check by check."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm
+
+from verifiers.errors import MalformedToken, VerificationFailed
+
+CERTIFICATE_TYP = "dc+sd-jwt"
+_ALGORITHMS = {"ES256": ECAlgorithm(ECAlgorithm.SHA256), "EdDSA": OKPAlgorithm()}
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    passed: bool
+    code: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedCertificate:
+    claims: dict[str, Any]
+    disclosed: dict[str, Any]
+    kid: str
+    checks: list[Check] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    jwk: dict[str, Any]
+    public_key: Any
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _digest(disclosure: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(disclosure.encode("ascii")).digest()).rstrip(b"=").decode()
+
+
+class Verifier:
+    """Verifies certificates with a fixed set of published keys; build it with `from_jwks`."""
+
+    def __init__(self, keys: dict[str, _Key]) -> None:
+        self._keys = keys
+
+    @classmethod
+    def from_jwks(cls, jwks: dict[str, Any]) -> Verifier:
+        """Load a JWKS as the registry publishes it; keys of unknown algorithms are left out."""
+        keys: dict[str, _Key] = {}
+        for jwk in jwks.get("keys", []):
+            algorithm = _ALGORITHMS.get(jwk.get("alg", ""))
+            if algorithm is None or "kid" not in jwk:
+                continue
+            keys[jwk["kid"]] = _Key(jwk, algorithm.from_jwk(json.dumps(jwk)))
+        return cls(keys)
+
+    def verify(self, sd_jwt: str, now: float | None = None) -> VerifiedCertificate:
+        """Return the verified certificate or raise VerificationFailed listing every check.
+
+        A check that cannot run (say, no key to check the signature with) fails; it never passes.
+        """
+        now = time.time() if now is None else now
+        jws, disclosures = self._split(sd_jwt)
+        checks: list[Check] = []
+        # 1. Format: a JWS whose header names a kid and the certificate typ.
+        try:
+            header = jwt.get_unverified_header(jws)
+        except jwt.DecodeError as e:
+            raise MalformedToken(str(e)) from e
+        if header.get("typ") != CERTIFICATE_TYP:
+            checks.append(Check("format", False, "WRONG_TYPE", f"typ is {header.get('typ')!r}"))
+            raise VerificationFailed(checks)
+        checks.append(Check("format", True, "OK"))
+        # 2. Signature, with the algorithm the published key is pinned to, never the header's.
+        key = self._keys.get(header.get("kid", ""))
+        if key is None:
+            checks.append(Check("signature", False, "UNKNOWN_KEY", "no published key has this kid"))
+            raise VerificationFailed(checks)
+        try:
+            claims = jwt.decode(
+                jws,
+                key.public_key,
+                algorithms=[key.jwk["alg"]],
+                options={"verify_exp": False, "verify_nbf": False, "verify_aud": False, "require": ["iat"]},
+            )
+        except jwt.InvalidTokenError as e:
+            checks.append(Check("signature", False, "BAD_SIGNATURE", str(e)))
+            raise VerificationFailed(checks) from e
+        checks.append(Check("signature", True, "OK"))
+        # 3. Issuer: the key belongs to the department the certificate names.
+        issuer_ok = key.jwk.get("dept") is not None and key.jwk.get("dept") == claims.get("dept")
+        checks.append(Check("issuer", issuer_ok, "OK" if issuer_ok else "ISSUER_MISMATCH"))
+        # 4. Key status at signing time.
+        checks.append(self._key_status(key.jwk, claims["iat"]))
+        # 5. Validity period.
+        checks.append(self._validity(claims, now))
+        # 6. Disclosures: each must be referenced by a digest in _sd.
+        disclosed, check = self._disclosures(claims, disclosures)
+        checks.append(check)
+        if not all(c.passed for c in checks):
+            raise VerificationFailed(checks)
+        return VerifiedCertificate(claims, disclosed, key.jwk["kid"], checks)
+
+    @staticmethod
+    def _split(sd_jwt: str) -> tuple[str, list[str]]:
+        parts = sd_jwt.strip().split("~")
+        if len(parts) < 2 or parts[-1] != "":
+            raise MalformedToken("an SD-JWT without key binding ends with '~'")
+        return parts[0], parts[1:-1]
+
+    @staticmethod
+    def _key_status(jwk: dict[str, Any], signed_at: int) -> Check:
+        compromised_at = jwk.get("compromised_at")
+        if compromised_at is not None and signed_at >= compromised_at:
+            return Check("key_status", False, "KEY_COMPROMISED", "signed after the key was compromised")
+        if not jwk.get("nbf", signed_at) <= signed_at <= jwk.get("exp", signed_at):
+            return Check("key_status", False, "KEY_NOT_VALID_AT_SIGNING", "signed outside the key's validity")
+        return Check("key_status", True, "OK")
+
+    @staticmethod
+    def _validity(claims: dict[str, Any], now: float) -> Check:
+        if "nbf" in claims and now < claims["nbf"]:
+            return Check("validity", False, "NOT_YET_VALID")
+        if "exp" in claims and now >= claims["exp"]:
+            return Check("validity", False, "EXPIRED")
+        return Check("validity", True, "OK")
+
+    @staticmethod
+    def _disclosures(claims: dict[str, Any], disclosures: list[str]) -> tuple[dict[str, Any], Check]:
+        if disclosures and claims.get("_sd_alg") != "sha-256":
+            return {}, Check("disclosures", False, "UNSUPPORTED_SD_ALG")
+        digests = set(claims.get("_sd", []))
+        disclosed: dict[str, Any] = {}
+        for disclosure in disclosures:
+            try:
+                _salt, name, value = json.loads(_b64decode(disclosure))
+            except (ValueError, binascii.Error, TypeError):
+                return {}, Check("disclosures", False, "MALFORMED_DISCLOSURE")
+            if _digest(disclosure) not in digests or name in disclosed or name in claims:
+                return {}, Check("disclosures", False, "DISCLOSURE_NOT_SIGNED", f"disclosure of {name!r}")
+            disclosed[name] = value
+        return disclosed, Check("disclosures", True, "OK")

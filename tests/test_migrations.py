@@ -1,0 +1,43 @@
+"""The migrations build the schema the models describe, on SQLite and on PostgreSQL."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from flask_migrate import upgrade
+
+from registry import create_app
+from registry.models import db
+from tests.conftest import PG_URL, app_settings, with_search_path
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    schema = f"migrate_{tmp_path.name[-12:].lower().replace('-', '_')}"
+    engine = sa.create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    yield with_search_path(PG_URL, schema)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    engine.dispose()
+
+
+def test_upgrade_head_on_an_empty_database_matches_the_models(
+    tmp_path: Path, keystore_dir: Path, empty_database_url: str
+) -> None:
+    app: Flask = create_app(app_settings(tmp_path, keystore_dir, empty_database_url))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    assert differences == []

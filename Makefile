@@ -36,8 +36,9 @@ fmt: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Benchmarks (not tests): figures next to the ceilings measured in the same run.
 bench: venv
-	$(BIN)/python -m bench.issuance
+	$(BIN)/python -m bench.issuance $(BENCH_N)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import string
 
 from issuers.errors import InvalidCode
@@ -17,6 +18,7 @@ _CITIZEN_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CITIZEN_CHECKS = "10X98765432"
 
 _MOD37_36_ALPHABET = string.digits + string.ascii_uppercase
+_MOD37_36_VALUES = {c: i for i, c in enumerate(_MOD37_36_ALPHABET)}
 
 
 def credit_code_check(first17: str) -> str:
@@ -25,6 +27,7 @@ def credit_code_check(first17: str) -> str:
     return _CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 
+@functools.lru_cache(maxsize=4096)
 def validate_credit_code(value: str) -> str:
     """Return the unified social credit code if it is well formed and its check character matches; raise InvalidCode."""
     if len(value) != 18:
@@ -60,17 +63,26 @@ def validate_citizen_id(value: str) -> str:
     return value
 
 
-def mod37_36_check(text: str) -> str:
-    """Return the ISO 7064 MOD 37,36 check character over digits and upper-case letters."""
-    p = 36
+def mod37_36_check(text: str, prefix: str = "") -> str:
+    """Return the ISO 7064 MOD 37,36 check character over `prefix + text` (digits and upper-case letters).
+
+    Pass the part shared by many values as `prefix`: its running state is computed once and cached.
+    """
+    return _MOD37_36_ALPHABET[(37 - _mod37_36_state(text, _mod37_36_prefix_state(prefix))) % 36]
+
+
+@functools.lru_cache(maxsize=1024)
+def _mod37_36_prefix_state(prefix: str) -> int:
+    return _mod37_36_state(prefix, 36)
+
+
+def _mod37_36_state(text: str, p: int) -> int:
     for c in text:
-        try:
-            value = _MOD37_36_ALPHABET.index(c)
-        except ValueError:
-            raise InvalidCode("identifier", text, f"character {c!r} not allowed") from None
-        s = (p + value) % 36 or 36
-        p = (s * 2) % 37
-    return _MOD37_36_ALPHABET[(37 - p) % 36]
+        value = _MOD37_36_VALUES.get(c)
+        if value is None:
+            raise InvalidCode("identifier", text, f"character {c!r} not allowed")
+        p = (((p + value) % 36 or 36) * 2) % 37
+    return p
 
 
 def mask_id(value: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ _TYPE_CODE = re.compile(r"^[0-9A-Z]{18}[0-9]{3}$")
 _SERIAL = re.compile(r"^[0-9A-Z]{20}$")
 
 
+@functools.lru_cache(maxsize=4096)
 def validate_type_code(value: str) -> str:
     """Return a certificate type code (defining authority's credit code + 3 digits) or raise InvalidCode."""
     if not _TYPE_CODE.match(value):
@@ -47,8 +49,8 @@ class CertificateId:
     def check(self) -> str:
         # The check runs over the characters of the preceding parts with the dots left out,
         # because the dot is not in the MOD 37,36 alphabet.
-        body = f"{ROOT}{self.type_code}{self.issuer_code}{self.serial}{self.version:03d}".replace(".", "")
-        return mod37_36_check(body)
+        prefix = f"{ROOT}{self.type_code}{self.issuer_code}".replace(".", "")
+        return mod37_36_check(f"{self.serial}{self.version:03d}", prefix)
 
     def __str__(self) -> str:
         return f"{ROOT}.{self.type_code}.{self.issuer_code}.{self.serial}.{self.version:03d}.{self.check}"

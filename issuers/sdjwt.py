@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import secrets
+import os
 from typing import Any
 
 from issuers.signing import Signer, compact_json, jws_encode
@@ -17,9 +17,12 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def make_disclosure(name: str, value: Any) -> str:
-    """Return the base64url disclosure of an object property: [salt, name, value] with a 128-bit salt."""
-    return _b64(compact_json([_b64(secrets.token_bytes(16)), name, value]))
+SALT_BYTES = 16
+
+
+def make_disclosure(name: str, value: Any, salt: bytes | None = None) -> str:
+    """Return the base64url disclosure of an object property: [salt, name, value] with a 128-bit random salt."""
+    return _b64(compact_json([_b64(salt or os.urandom(SALT_BYTES)), name, value]))
 
 
 def disclosure_digest(disclosure: str) -> str:
@@ -33,7 +36,12 @@ def issue(claims: dict[str, Any], disclosable: dict[str, Any], signer: Signer, t
     Returns the SD-JWT in compact form `<JWT>~<disclosure>~...~` (no key binding).
     The digests are sorted, so their order tells nothing of the claims' names.
     """
-    disclosures = [make_disclosure(name, value) for name, value in disclosable.items()]
+    # One read of the system's random source for all the salts of a certificate.
+    salts = os.urandom(SALT_BYTES * len(disclosable))
+    disclosures = [
+        make_disclosure(name, value, salts[i * SALT_BYTES : (i + 1) * SALT_BYTES])
+        for i, (name, value) in enumerate(disclosable.items())
+    ]
     payload = dict(claims)
     payload["_sd"] = sorted(disclosure_digest(d) for d in disclosures)
     payload["_sd_alg"] = SD_ALG

@@ -124,9 +124,10 @@ class _SignerAlgorithm(Algorithm):
         self._alg = alg
 
     def prepare_key(self, key: Any) -> Signer:
-        if not isinstance(key, Signer) or key.alg != self._alg:
+        # Not isinstance(key, Signer): a runtime Protocol check costs more than the signature.
+        if getattr(key, "alg", None) != self._alg or not callable(getattr(key, "sign", None)):
             raise UnsupportedAlgorithm(self._alg)
-        return key
+        return key  # type: ignore[no-any-return]
 
     def sign(self, msg: bytes, key: Signer) -> bytes:
         return key.sign(msg)
@@ -148,9 +149,13 @@ for _name in ALGORITHMS:
     _jws.register_algorithm(_name, _SignerAlgorithm(_name))
 
 
+# One encoder for the process: json.dumps with non-default options builds a new one on every call.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def compact_json(value: Any) -> bytes:
     """JSON as the registry signs it: UTF-8, no spaces, so Chinese text stays short."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _COMPACT.encode(value).encode("utf-8")
 
 
 def jws_encode(payload: dict[str, Any], signer: Signer, typ: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,15 @@ from issuers.signing import Signer
 from registry.catalog import CatalogService, field_schema, to_claims
 from registry.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from registry.keys import KeyService
-from registry.models import Certificate, CertificateType, Department, IdempotencyRecord, Role, utcnow
+from registry.models import (
+    Certificate,
+    CertificateStatus,
+    CertificateType,
+    Department,
+    IdempotencyRecord,
+    Role,
+    utcnow,
+)
 from registry.tokens import HOLDER_ROLE, Principal, holder_ref
 
 MAX_BATCH = 1000
@@ -73,46 +81,45 @@ class CertificateService:
         """
         if not 1 <= len(requests) <= MAX_BATCH:
             raise ValidationFailed(f"a batch holds 1 to {MAX_BATCH} certificates", code="BATCH_SIZE")
+        record = None
         if idempotency_key is not None:
-            replay = self._claim_idempotency_key(client_id, idempotency_key, fingerprint)
+            record, replay = self._claim_idempotency_key(client_id, idempotency_key, fingerprint)
             if replay is not None:
                 return replay
         types = self._types_for(department, requests)
         validated = self._validate(requests, types)
         signer = self.keys.signing_key(department)
         now = utcnow()
-        certificates = [self._sign(department, types[r.type_code], r, values, signer, now) for r, values in validated]
-        self.session.add_all(certificates)
-        self.session.flush()
-        if idempotency_key is not None:
-            record = self.session.scalar(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.client_id == client_id, IdempotencyRecord.key == idempotency_key
-                )
-            )
-            assert record is not None
+        rows = [self._sign(department, types[r.type_code], r, values, signer, now) for r, values in validated]
+        # One multi-row INSERT ... RETURNING instead of the unit of work: issuance is bound by signing
+        # and inserting, and the ORM's per-object bookkeeping would cost more than both.
+        certificates = list(
+            self.session.scalars(insert(Certificate).returning(Certificate, sort_by_parameter_order=True), rows)
+        )
+        if record is not None:
             record.certificate_ids = [c.id for c in certificates]
             self.session.flush()
         return certificates
 
-    def _claim_idempotency_key(self, client_id: str, key: str, fingerprint: str) -> list[Certificate] | None:
-        """Return the certificates of an earlier request with this key, or record the key for this one."""
+    def _claim_idempotency_key(
+        self, client_id: str, key: str, fingerprint: str
+    ) -> tuple[IdempotencyRecord, list[Certificate] | None]:
+        """Record the key for this request, or return the certificates of an earlier request with it."""
         record = self.session.scalar(
             select(IdempotencyRecord).where(IdempotencyRecord.client_id == client_id, IdempotencyRecord.key == key)
         )
         if record is None:
             # A concurrent request with the same key makes this flush fail; the request's
             # transaction is then rolled back whole and the client retries to get the first result.
-            self.session.add(
-                IdempotencyRecord(client_id=client_id, key=key, request_hash=fingerprint, certificate_ids=[])
-            )
+            record = IdempotencyRecord(client_id=client_id, key=key, request_hash=fingerprint, certificate_ids=[])
+            self.session.add(record)
             try:
                 self.session.flush()
             except IntegrityError:
                 raise Conflict(
                     "a request with this idempotency key is in progress; retry it", code="IDEMPOTENCY_IN_PROGRESS"
                 ) from None
-            return None
+            return record, None
         if record.request_hash != fingerprint:
             raise ValidationFailed(
                 "this idempotency key was used for a different request", code="IDEMPOTENCY_KEY_REUSED"
@@ -120,7 +127,7 @@ class CertificateService:
         by_id = {
             c.id: c for c in self.session.scalars(select(Certificate).where(Certificate.id.in_(record.certificate_ids)))
         }
-        return [by_id[i] for i in record.certificate_ids]
+        return record, [by_id[i] for i in record.certificate_ids]
 
     def _types_for(self, department: Department, requests: list[IssueRequest]) -> dict[str, CertificateType]:
         types: dict[str, CertificateType] = {}
@@ -173,13 +180,15 @@ class CertificateService:
         values: dict[str, Any],
         signer: Signer,
         now: dt.datetime,
-    ) -> Certificate:
+    ) -> dict[str, Any]:
+        """Sign one certificate; return its row."""
         assert request.valid_from is not None
         ident = CertificateId(ctype.code, department.credit_code, new_serial(), 1)
+        identifier = str(ident)
         masked = mask_id(request.holder_id)
         claims: dict[str, Any] = {
             "iss": self.issuer,
-            "jti": str(ident),
+            "jti": identifier,
             "vct": ctype.code,
             "type_name": ctype.name,
             "dept": department.credit_code,
@@ -194,23 +203,24 @@ class CertificateService:
         if request.valid_until is not None:
             claims["exp"] = int(request.valid_until.timestamp())
         signed = sdjwt.issue(claims, {"holder_id": request.holder_id, **values}, signer)
-        return Certificate(
-            identifier=str(ident),
-            type=ctype,
-            department=department,
-            serial=ident.serial,
-            version=ident.version,
-            holder_kind=request.holder_kind,
-            holder_ref=holder_ref(self.holder_key, request.holder_kind, request.holder_id),
-            holder_name=request.holder_name,
-            holder_id_masked=masked,
-            fields=values,
-            valid_from=request.valid_from,
-            valid_until=request.valid_until,
-            seal_kid=signer.kid,
-            signed_form=signed,
-            issued_at=now,
-        )
+        return {
+            "identifier": identifier,
+            "type_id": ctype.id,
+            "department_id": department.id,
+            "serial": ident.serial,
+            "version": ident.version,
+            "holder_kind": request.holder_kind,
+            "holder_ref": holder_ref(self.holder_key, request.holder_kind, request.holder_id),
+            "holder_name": request.holder_name,
+            "holder_id_masked": masked,
+            "fields": values,
+            "valid_from": request.valid_from,
+            "valid_until": request.valid_until,
+            "status": CertificateStatus.VALID,
+            "seal_kid": signer.kid,
+            "signed_form": signed,
+            "issued_at": now,
+        }
 
     def _visible(self, principal: Principal) -> Select[tuple[Certificate]]:
         """Certificates a principal may read: the admin all, a department its own, a holder theirs."""

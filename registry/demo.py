@@ -75,7 +75,8 @@ def load_demo(svc: Services) -> str:
         "Get a token:",
         "  curl -s -u demo-market-issuer:demo-market-secret -d grant_type=client_credentials "
         "http://127.0.0.1:5000/oauth/token",
-        "A holder's ID token: .venv/bin/flask --app wsgi idp mint-holder-token --id 11010519491231002X --name 张三",
+        "A holder's ID token: REGISTRY_ENV=development .venv/bin/flask --app wsgi idp mint-holder-token "
+        "--id 11010519491231002X --name 张三",
         "API docs: http://127.0.0.1:5000/docs    Keys: http://127.0.0.1:5000/.well-known/jwks.json",
     ]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from registry.errors import RegistryError
 from registry.keys import DEFAULT_SEAL_DAYS
@@ -72,22 +72,23 @@ def seal_rotate(department: str | None, registry: bool, alg: str) -> None:
     click.echo(_show(seal))
 
 
+# Key ids are base64url and may start with "-", so they are given as --kid, never as an argument.
 @seal_cli.command("retire")
-@click.argument("kid")
+@click.option("--kid", required=True, help="The key id (RFC 7638 thumbprint).")
 @_fail_on_registry_error
 def seal_retire(kid: str) -> None:
-    """Stop signing with KID; what it signed still verifies."""
+    """Stop signing with a key; what it signed still verifies."""
     seal = services().keys.retire(kid)
     db.session.commit()
     click.echo(_show(seal))
 
 
 @seal_cli.command("compromise")
-@click.argument("kid")
+@click.option("--kid", required=True, help="The key id (RFC 7638 thumbprint).")
 @click.option("--at", "at", required=True, help="When the key was compromised (ISO 8601, UTC if no offset).")
 @_fail_on_registry_error
 def seal_compromise(kid: str, at: str) -> None:
-    """Mark KID compromised from a time on: what it signed from then on fails verification."""
+    """Mark a key compromised from a time on: what it signed from then on fails verification."""
     try:
         when = dt.datetime.fromisoformat(at)
     except ValueError:
@@ -131,6 +132,7 @@ def mint_holder_token(id_number: str, name: str, kind: str, ttl: int) -> None:
 
 
 @click.command("setup")
+@with_appcontext
 def setup() -> None:
     """Make sure the registry has an active key of its own (run after `flask db upgrade`)."""
     keys = services().keys

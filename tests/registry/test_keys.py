@@ -71,7 +71,7 @@ def test_ed25519_seals_sign_and_verify(client: FlaskClient, world: World, app: F
 
 def test_a_retired_seal_no_longer_signs(client: FlaskClient, world: World, app: Flask) -> None:
     [seal] = seals_of(app, world.dept_a)
-    run(app, "seal", "retire", seal.kid)
+    run(app, "seal", "retire", "--kid", seal.kid)
     response = client.post(
         "/api/v1/certificates", json=certificate_body(world.type_a), headers=world.headers("issuer_a")
     )
@@ -85,7 +85,7 @@ def test_a_compromised_seal_fails_what_it_signed_after_the_compromise(
     [seal] = seals_of(app, world.dept_a)
     signed = issue(client, world)
     when = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).isoformat()
-    result = run(app, "seal", "compromise", seal.kid, "--at", when)
+    result = run(app, "seal", "compromise", "--kid", seal.kid, "--at", when)
     assert "compromised" in result.output
     key = next(k for k in client.get("/.well-known/jwks.json").json["keys"] if k["kid"] == seal.kid)
     assert key["status"] == "compromised"
@@ -99,9 +99,9 @@ def test_a_compromised_seal_fails_what_it_signed_after_the_compromise(
 
 def test_seal_commands_name_what_is_wrong(app: Flask, world: World) -> None:
     runner = app.test_cli_runner()
-    assert "KEY_NOT_FOUND" in runner.invoke(args=["seal", "retire", "no-such-kid"]).output
+    assert "KEY_NOT_FOUND" in runner.invoke(args=["seal", "retire", "--kid", "no-such-kid"]).output
     assert "DEPARTMENT_NOT_FOUND" in runner.invoke(args=["seal", "create", "9144030071526726XG"]).output
-    assert "not an ISO 8601" in runner.invoke(args=["seal", "compromise", "x", "--at", "yesterday"]).output
+    assert "not an ISO 8601" in runner.invoke(args=["seal", "compromise", "--kid", "-x", "--at", "yesterday"]).output
     assert runner.invoke(args=["seal", "create"]).exit_code != 0
 
 

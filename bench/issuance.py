@@ -65,8 +65,10 @@ def main() -> None:
     from issuers import sdjwt
     from issuers.signing import jws_encode
     from registry import create_app
+    from registry.accesslog import init_log
     from registry.certificates import IssueRequest
     from registry.models import Certificate, db
+    from registry.principals import OPERATOR, Principal
     from registry.services import services
     from tests.factories import citizen_id, make_department, make_type
 
@@ -85,11 +87,13 @@ def main() -> None:
         )
         with app.app_context():
             db.create_all()
+            init_log(db.session)
             svc = services()
             department = make_department("Bench department")
-            svc.keys.create(department)
+            svc.keys.create(department, actor=OPERATOR)
             ctype = make_type([department])
             code = department.credit_code
+            issuer = Principal(role="issuer", client_id="bench", department_id=department.id)
             db.session.commit()
             requests = [
                 IssueRequest(
@@ -114,7 +118,7 @@ def main() -> None:
                     # As a request does: start from an empty session and look the department up.
                     db.session.expunge_all()
                     dept = svc.catalog.get_department(code)
-                    svc.certificates.issue(dept, requests[: min(BATCH, count - done)], client_id="bench")
+                    svc.certificates.issue(dept, requests[: min(BATCH, count - done)], actor=issuer)
                     db.session.commit()
 
             service(BATCH)  # warm-up: loads the key, builds the field schema

@@ -12,8 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuers.identifiers import validate_type_code
+from registry.accesslog import AccessLog, Event
 from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.models import CertificateType, Department
+from registry.principals import Principal
 
 FIELD_TYPES: dict[str, type[fields.Field]] = {
     "string": fields.String,
@@ -34,12 +36,13 @@ class CatalogService:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def create_department(self, credit_code: str, name: str) -> Department:
+    def create_department(self, credit_code: str, name: str, *, actor: Principal) -> Department:
         if self.find_department(credit_code) is not None:
             raise Conflict(f"department {credit_code} exists", code="DEPARTMENT_EXISTS")
         department = Department(credit_code=credit_code, name=name)
         self.session.add(department)
         self.session.flush()
+        AccessLog(self.session).record(actor, [Event("department.create", subject_department_id=department.id)])
         return department
 
     def find_department(self, credit_code: str) -> Department | None:
@@ -65,6 +68,7 @@ class CatalogService:
         *,
         default_validity_days: int | None,
         retention_years: int,
+        actor: Principal,
     ) -> CertificateType:
         validate_type_code(code)
         if self.find_type(code) is not None:
@@ -89,6 +93,7 @@ class CatalogService:
         )
         self.session.add(ctype)
         self.session.flush()
+        AccessLog(self.session).record(actor, [Event("type.create", reason=f"type {code}")])
         return ctype
 
     def find_type(self, code: str) -> CertificateType | None:

@@ -17,6 +17,7 @@ from issuers import sdjwt
 from issuers.codes import mask_id
 from issuers.identifiers import CertificateId, new_serial
 from issuers.signing import Signer
+from registry.accesslog import AccessLog, Event
 from registry.catalog import CatalogService, field_schema, to_claims
 from registry.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from registry.keys import KeyService
@@ -29,7 +30,7 @@ from registry.models import (
     Role,
     utcnow,
 )
-from registry.tokens import HOLDER_ROLE, Principal, holder_ref
+from registry.principals import HOLDER_ROLE, Principal, holder_ref
 
 MAX_BATCH = 1000
 
@@ -65,13 +66,14 @@ class CertificateService:
         self.holder_key = holder_key
         self.issuer = issuer
         self.catalog = CatalogService(session)
+        self.log = AccessLog(session)
 
     def issue(
         self,
         department: Department,
         requests: list[IssueRequest],
         *,
-        client_id: str,
+        actor: Principal,
         idempotency_key: str | None = None,
         fingerprint: str = "",
     ) -> list[Certificate]:
@@ -83,8 +85,9 @@ class CertificateService:
             raise ValidationFailed(f"a batch holds 1 to {MAX_BATCH} certificates", code="BATCH_SIZE")
         record = None
         if idempotency_key is not None:
-            record, replay = self._claim_idempotency_key(client_id, idempotency_key, fingerprint)
+            record, replay = self._claim_idempotency_key(str(actor.client_id), idempotency_key, fingerprint)
             if replay is not None:
+                self.log.record(actor, [_event("issue_replayed", c) for c in replay])
                 return replay
         types = self._types_for(department, requests)
         validated = self._validate(requests, types)
@@ -99,6 +102,7 @@ class CertificateService:
         if record is not None:
             record.certificate_ids = [c.id for c in certificates]
             self.session.flush()
+        self.log.record(actor, [_event("issue", c) for c in certificates])
         return certificates
 
     def _claim_idempotency_key(
@@ -234,10 +238,19 @@ class CertificateService:
         raise Forbidden("this role may not read certificates", code="ROLE_NOT_PERMITTED")
 
     def get(self, identifier: str, principal: Principal) -> Certificate:
-        """Return a certificate the principal may read; raise NotFound for one that is absent or not theirs."""
+        """Return a certificate the principal may read, and log the read.
+
+        Raise NotFound for one that is absent or not theirs; the error names the certificate's
+        holder and issuer for the refusal's log entry, never for the caller.
+        """
         certificate = self.session.scalar(self._visible(principal).where(Certificate.identifier == identifier))
         if certificate is None:
-            raise NotFound(f"no certificate {identifier} that you may read", code="CERTIFICATE_NOT_FOUND")
+            error = NotFound(f"no certificate {identifier} that you may read", code="CERTIFICATE_NOT_FOUND")
+            hidden = self.session.scalar(select(Certificate).where(Certificate.identifier == identifier))
+            if hidden is not None:
+                error.subject = _event("read", hidden)
+            raise error
+        self.log.record(principal, [_event("read", certificate)])
         return certificate
 
     def list(
@@ -255,4 +268,15 @@ class CertificateService:
             )
         if after is not None:
             query = query.where(Certificate.id < after)
-        return list(self.session.scalars(query.order_by(Certificate.id.desc()).limit(limit)))
+        page = list(self.session.scalars(query.order_by(Certificate.id.desc()).limit(limit)))
+        self.log.record(principal, [_event("list", c) for c in page])
+        return page
+
+
+def _event(action: str, certificate: Certificate) -> Event:
+    return Event(
+        action,
+        certificate=certificate.identifier,
+        holder_ref=certificate.holder_ref,
+        subject_department_id=certificate.department_id,
+    )

@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from registry.errors import RegistryError
 from registry.keys import DEFAULT_SEAL_DAYS
 from registry.models import Role, Seal, db
+from registry.principals import OPERATOR
 from registry.services import services
 
 seal_cli = AppGroup("seal", help="Departments' seals and the registry's own keys.")
@@ -55,7 +56,7 @@ def _owner(department: str | None, registry: bool):  # type: ignore[no-untyped-d
 @_fail_on_registry_error
 def seal_create(department: str | None, registry: bool, alg: str, valid_days: int | None) -> None:
     """Create a signing key for DEPARTMENT (credit code) or the registry."""
-    seal = services().keys.create(_owner(department, registry), alg=alg, valid_days=valid_days)
+    seal = services().keys.create(_owner(department, registry), actor=OPERATOR, alg=alg, valid_days=valid_days)
     db.session.commit()
     click.echo(_show(seal))
 
@@ -67,7 +68,7 @@ def seal_create(department: str | None, registry: bool, alg: str, valid_days: in
 @_fail_on_registry_error
 def seal_rotate(department: str | None, registry: bool, alg: str) -> None:
     """Create a new active key and retire the previous ones (they keep verifying)."""
-    seal = services().keys.rotate(_owner(department, registry), alg=alg)
+    seal = services().keys.rotate(_owner(department, registry), actor=OPERATOR, alg=alg)
     db.session.commit()
     click.echo(_show(seal))
 
@@ -78,7 +79,7 @@ def seal_rotate(department: str | None, registry: bool, alg: str) -> None:
 @_fail_on_registry_error
 def seal_retire(kid: str) -> None:
     """Stop signing with a key; what it signed still verifies."""
-    seal = services().keys.retire(kid)
+    seal = services().keys.retire(kid, actor=OPERATOR)
     db.session.commit()
     click.echo(_show(seal))
 
@@ -94,7 +95,7 @@ def seal_compromise(kid: str, at: str) -> None:
     except ValueError:
         raise click.BadParameter("not an ISO 8601 time", param_hint="--at") from None
     when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-    seal = services().keys.compromise(kid, when)
+    seal = services().keys.compromise(kid, when, actor=OPERATOR)
     db.session.commit()
     click.echo(_show(seal))
 
@@ -114,7 +115,8 @@ def seal_list() -> None:
 def client_create(name: str, role: str, department: str | None) -> None:
     """Register an API client and print its id and secret (shown only now)."""
     svc = services()
-    client, secret = svc.clients.create(name, role, svc.catalog.get_department(department) if department else None)
+    department_row = svc.catalog.get_department(department) if department else None
+    client, secret = svc.clients.create(name, role, department_row, actor=OPERATOR)
     db.session.commit()
     click.echo(f"client_id={client.client_id}\nclient_secret={secret}")
 
@@ -137,7 +139,7 @@ def setup() -> None:
     """Make sure the registry has an active key of its own (run after `flask db upgrade`)."""
     keys = services().keys
     if not [s for s in keys.list() if s.purpose == "registry" and s.status == "active"]:
-        seal = keys.create(None)
+        seal = keys.create(None, actor=OPERATOR)
         db.session.commit()
         click.echo(f"created the registry's key {seal.kid}")
 

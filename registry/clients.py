@@ -11,8 +11,10 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.accesslog import AccessLog, Event
 from registry.errors import Unauthorized, ValidationFailed
 from registry.models import ApiClient, Department, Role
+from registry.principals import Principal
 
 # scrypt with n=2^15, r=8: about 50 ms and 32 MiB per check, so a leaked table resists guessing.
 _SCRYPT = {"n": 2**15, "r": 8, "p": 1}
@@ -56,6 +58,7 @@ class ClientService:
         role: str,
         department: Department | None,
         *,
+        actor: Principal,
         client_id: str | None = None,
         secret: str | None = None,
     ) -> tuple[ApiClient, str]:
@@ -76,6 +79,8 @@ class ClientService:
         )
         self.session.add(client)
         self.session.flush()
+        event = Event("client.create", subject_department_id=client.department_id, reason=f"client {client.client_id}")
+        AccessLog(self.session).record(actor, [event])
         return client, secret
 
     def find(self, client_id: str) -> ApiClient | None:

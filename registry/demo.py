@@ -6,6 +6,7 @@ Everything here is made up and clearly marked; the loader refuses to run outside
 from __future__ import annotations
 
 from registry.models import Role, db
+from registry.principals import OPERATOR
 from registry.services import Services
 
 MARKET = ("11310000002418230T", "上海市市场监督管理局 (DEMO)")
@@ -32,9 +33,12 @@ def load_demo(svc: Services) -> str:
     """Create the demo world unless it is there, then return the text that tells how to use it."""
     catalog = svc.catalog
     if catalog.find_department(MARKET[0]) is None:
-        departments = {code: catalog.create_department(code, name) for code, name in (MARKET, PROPERTY, TAX, PUDONG_HR)}
+        departments = {
+            code: catalog.create_department(code, name, actor=OPERATOR)
+            for code, name in (MARKET, PROPERTY, TAX, PUDONG_HR)
+        }
         for code in (MARKET[0], PROPERTY[0]):
-            svc.keys.create(departments[code])
+            svc.keys.create(departments[code], actor=OPERATOR)
         catalog.create_type(
             BUSINESS_LICENSE,
             "营业执照 Business license (DEMO)",
@@ -49,6 +53,7 @@ def load_demo(svc: Services) -> str:
             [MARKET[0]],
             default_validity_days=None,
             retention_years=30,
+            actor=OPERATOR,
         )
         catalog.create_type(
             PROPERTY_CERTIFICATE,
@@ -62,9 +67,11 @@ def load_demo(svc: Services) -> str:
             [PROPERTY[0]],
             default_validity_days=None,
             retention_years=100,
+            actor=OPERATOR,
         )
         for client_id, secret, name, role, code in CLIENTS:
-            svc.clients.create(name, role, departments[code] if code else None, client_id=client_id, secret=secret)
+            department = departments[code] if code else None
+            svc.clients.create(name, role, department, actor=OPERATOR, client_id=client_id, secret=secret)
         db.session.commit()
         loaded = "Loaded the DEMO world (made-up departments, types and clients; development only)."
     else:

@@ -18,6 +18,8 @@ class RegistryError(Exception):
         if code is not None:
             self.code = code
         self.errors = errors
+        # What the refused request was about (an accesslog.Event), for the log only, never for the caller.
+        self.subject: Any = None
 
 
 class Unauthorized(RegistryError):

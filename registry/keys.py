@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 from issuers.errors import KeyNotFound
 from issuers.keystore import Keystore
 from issuers.signing import DEFAULT_ALGORITHM, Signer
+from registry.accesslog import AccessLog, Event
 from registry.errors import Conflict, NotFound, Unavailable
 from registry.models import Department, KeyPurpose, Seal, SealStatus, utcnow
+from registry.principals import Principal
 
 DEFAULT_SEAL_DAYS = 3 * 365
 DEFAULT_REGISTRY_KEY_DAYS = 365
@@ -29,6 +31,7 @@ class KeyService:
         self,
         department: Department | None,
         *,
+        actor: Principal,
         alg: str = DEFAULT_ALGORITHM,
         valid_days: int | None = None,
         now: dt.datetime | None = None,
@@ -51,35 +54,43 @@ class KeyService:
         )
         self.session.add(seal)
         self.session.flush()
+        self._log(actor, "key.create", seal)
         return seal
 
-    def rotate(self, department: Department | None, *, alg: str = DEFAULT_ALGORITHM) -> Seal:
+    def rotate(self, department: Department | None, *, actor: Principal, alg: str = DEFAULT_ALGORITHM) -> Seal:
         """Create a new active key and retire the owner's previous active ones (they keep verifying)."""
         now = utcnow()
         previous = self._active(department)
-        seal = self.create(department, alg=alg, now=now)
+        seal = self.create(department, actor=actor, alg=alg, now=now)
         for old in previous:
             old.status = SealStatus.RETIRED
             old.retired_at = now
+            self._log(actor, "key.retire", old)
         self.session.flush()
         return seal
 
-    def retire(self, kid: str) -> Seal:
+    def retire(self, kid: str, *, actor: Principal) -> Seal:
         seal = self.get(kid)
         if seal.status != SealStatus.ACTIVE:
             raise Conflict(f"key {kid} is {seal.status}, not active", code="KEY_NOT_ACTIVE")
         seal.status = SealStatus.RETIRED
         seal.retired_at = utcnow()
         self.session.flush()
+        self._log(actor, "key.retire", seal)
         return seal
 
-    def compromise(self, kid: str, at: dt.datetime) -> Seal:
+    def compromise(self, kid: str, at: dt.datetime, *, actor: Principal) -> Seal:
         """Mark a key compromised from `at` on: whatever it signed from then on is not to be trusted."""
         seal = self.get(kid)
         seal.status = SealStatus.COMPROMISED
         seal.compromised_at = at
         self.session.flush()
+        self._log(actor, "key.compromise", seal)
         return seal
+
+    def _log(self, actor: Principal, action: str, seal: Seal) -> None:
+        event = Event(action, subject_department_id=seal.department_id, reason=f"key {seal.kid}")
+        AccessLog(self.session).record(actor, [event])
 
     def find(self, kid: str) -> Seal | None:
         """Return the key with this kid, or None."""

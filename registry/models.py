@@ -8,6 +8,7 @@ from typing import Any
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     DateTime,
     ForeignKey,
@@ -210,3 +211,50 @@ class IdempotencyRecord(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("client_id", "key", name="uq_idempotency_client_key"),)
+
+
+class LogEntry(db.Model):
+    """One access to a certificate or one administrative change: a leaf of the access log's Merkle tree.
+
+    Rows are only ever inserted; `idx` is the leaf index, gapless from 0, handed out under the log head's lock.
+    """
+
+    __tablename__ = "log_entries"
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime]
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    actor_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    certificate: Mapped[str | None] = mapped_column(String(96), index=True)
+    holder_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    subject_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    service_item: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    outcome: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+
+    actor_department: Mapped[Department | None] = relationship(foreign_keys=[actor_department_id])
+
+
+class LogHead(db.Model):
+    """The single row that says how long the log is, with the Merkle frontier for O(log n) roots."""
+
+    __tablename__ = "log_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    frontier: Mapped[list[Any]]
+
+
+class LogCheckpoint(db.Model):
+    """A tree head the registry signed: size, root hash, time."""
+
+    __tablename__ = "log_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime]
+    signed: Mapped[str] = mapped_column(Text)

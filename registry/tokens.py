@@ -8,8 +8,6 @@ for one another. A key is never taken from the token itself (jku, x5u, jwk heade
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import json
 import secrets
 import threading
@@ -28,28 +26,12 @@ from registry.clients import ClientService
 from registry.errors import Unauthorized
 from registry.keys import KeyService
 from registry.models import ApiClient, KeyPurpose, SealStatus, utcnow
+from registry.principals import Principal
 
 ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 (a media type, not a secret)
 ID_TOKEN_TYP = "JWT"  # noqa: S105
-HOLDER_ROLE = "holder"
 _ALGORITHMS = {"ES256": ECAlgorithm(ECAlgorithm.SHA256), "EdDSA": OKPAlgorithm()}
 _REQUIRED = ["exp", "iat", "iss", "aud", "sub"]
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling: an API client with a role, or a holder signed in through the identity provider."""
-
-    role: str
-    client_id: str | None = None
-    department_id: int | None = None
-    holder_ref: str | None = None
-    holder_name: str | None = None
-
-
-def holder_ref(key: str, kind: str, id_number: str) -> str:
-    """A keyed hash naming a holder: it finds the holder's rows and cannot be reversed without the key."""
-    return hmac.new(key.encode("utf-8"), f"{kind}:{id_number}".encode(), hashlib.sha256).hexdigest()
 
 
 def _public_key(jwk: dict[str, Any]) -> Any:

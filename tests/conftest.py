@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from registry import create_app
+from registry.accesslog import init_log
 from registry.models import db
 from tests.factories import World, make_world
 
@@ -79,6 +80,8 @@ def app(tmp_path: Path, keystore_dir: Path, database_url: str) -> Iterator[Flask
         if database_url.startswith("sqlite") or not _pg_tables_created:
             db.create_all()
             _pg_tables_created = True
+        init_log(db.session)
+        db.session.commit()
     yield app
     with app.app_context():
         db.session.remove()

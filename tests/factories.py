@@ -11,6 +11,7 @@ from typing import Any
 from issuers.codes import citizen_id_check, credit_code_check
 from registry.clients import hash_secret
 from registry.models import ApiClient, CertificateType, Department, Role, db
+from registry.principals import OPERATOR
 from registry.services import services
 
 _CREDIT_BODY = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -37,7 +38,7 @@ def _secret_hash() -> str:
 
 
 def make_department(name: str = "Test department") -> Department:
-    return services().catalog.create_department(credit_code(), name)
+    return services().catalog.create_department(credit_code(), name, actor=OPERATOR)
 
 
 def make_type(issuers: list[Department], **overrides: Any) -> CertificateType:
@@ -63,6 +64,7 @@ def make_type(issuers: list[Department], **overrides: Any) -> CertificateType:
         [d.credit_code for d in issuers],
         default_validity_days=spec["default_validity_days"],
         retention_years=spec["retention_years"],
+        actor=OPERATOR,
     )
 
 
@@ -125,9 +127,8 @@ def make_world() -> World:
     """Two issuing departments with a seal and a type each, an agency, an admin, a holder, and their tokens."""
     svc = services()
     dept_a, dept_b, agency = make_department("市场监管局 A"), make_department("规划局 B"), make_department("税务局")
-    svc.keys.create(None)
-    svc.keys.create(dept_a)
-    svc.keys.create(dept_b)
+    for owner in (None, dept_a, dept_b):
+        svc.keys.create(owner, actor=OPERATOR)
     type_a, type_b = make_type([dept_a]), make_type([dept_b], name="Property certificate")
     clients = {
         "admin": make_client(Role.ADMIN),

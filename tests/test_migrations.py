@@ -39,5 +39,7 @@ def test_upgrade_head_on_an_empty_database_matches_the_models(
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             differences = compare_metadata(context, db.metadata)
+            head = conn.execute(sa.text("SELECT size, frontier FROM log_head WHERE id = 1")).one()
         db.engine.dispose()
     assert differences == []
+    assert head.size == 0  # the access log starts empty, with its head row in place

@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 from flask import g, request
 
 from registry.errors import Forbidden, Unauthorized
+from registry.principals import HOLDER_ROLE, Principal, holder_ref
 from registry.services import services
-from registry.tokens import ACCESS_TOKEN_TYP, HOLDER_ROLE, ID_TOKEN_TYP, Principal, holder_ref, unverified_header
+from registry.tokens import ACCESS_TOKEN_TYP, ID_TOKEN_TYP, unverified_header
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from registry.api.auth import requires
+from registry.api.auth import principal, requires
 from registry.api.schemas import (
     CertificateTypeIn,
     CertificateTypeOut,
@@ -36,7 +36,7 @@ class Departments(MethodView):
     @blp.response(201, DepartmentOut)
     def post(self, data: dict[str, Any]) -> Department:
         """Register a department (admin)."""
-        department = services().catalog.create_department(data["credit_code"], data["name"])
+        department = services().catalog.create_department(data["credit_code"], data["name"], actor=principal())
         db.session.commit()
         return department
 
@@ -69,6 +69,7 @@ class CertificateTypes(MethodView):
             data["issuers"],
             default_validity_days=data["default_validity_days"],
             retention_years=data["retention_years"],
+            actor=principal(),
         )
         db.session.commit()
         return ctype
@@ -97,6 +98,6 @@ class Clients(MethodView):
         """Register an API client; its secret is in this response only (admin)."""
         svc = services()
         department = svc.catalog.get_department(data["department"]) if data["department"] else None
-        client, secret = svc.clients.create(data["name"], data["role"], department)
+        client, secret = svc.clients.create(data["name"], data["role"], department, actor=principal())
         db.session.commit()
         return {**ClientOut().dump(client), "client_secret": secret}

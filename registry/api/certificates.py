@@ -22,8 +22,8 @@ from registry.api.schemas import (
 from registry.certificates import CertificateFilter, IssueRequest, request_fingerprint
 from registry.errors import Forbidden
 from registry.models import Certificate, Department, Role, db
+from registry.principals import HOLDER_ROLE
 from registry.services import services
-from registry.tokens import HOLDER_ROLE
 
 blp = Blueprint(
     "certificates", __name__, url_prefix="/api/v1/certificates", description="Issuing and reading certificates"
@@ -55,7 +55,7 @@ def _issue(items: list[dict[str, Any]], headers: dict[str, Any]) -> list[Certifi
     certificates = svc.certificates.issue(
         department,
         [_issue_request(item) for item in items],
-        client_id=caller.client_id,
+        actor=caller,
         idempotency_key=headers.get("idempotency_key"),
         fingerprint=request_fingerprint([request.path, request.get_json(silent=True)]),
     )
@@ -104,6 +104,7 @@ def _page(args: dict[str, Any]) -> dict[str, Any]:
     holder = args.get("holder") or {}
     filters = CertificateFilter(args.get("type"), args.get("status"), holder.get("kind"), holder.get("id"))
     items = services().certificates.list(principal(), filters, limit=args["limit"], after=args.get("after"))
+    db.session.commit()  # the log entries of the listing
     next_cursor = items[-1].id if len(items) == args["limit"] else None
     return {"items": items, "next_cursor": next_cursor}
 
@@ -113,4 +114,6 @@ def _page(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, CertificateOut)
 def certificate(identifier: str) -> Certificate:
     """One certificate with its signed form (the issuing department, the holder, the admin)."""
-    return services().certificates.get(identifier, principal())
+    certificate = services().certificates.get(identifier, principal())
+    db.session.commit()  # the log entry of the read
+    return certificate

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from issuers.signing import SoftwareSigner, generate_private_key, jws_encode
 from registry.models import ApiClient, KeyPurpose, Seal, db
+from registry.principals import OPERATOR
 from registry.services import services
 from tests.factories import CLIENT_SECRET, World, bearer, certificate_body, holder_token
 
@@ -64,7 +65,7 @@ def test_only_the_client_credentials_grant_is_offered(client: FlaskClient, world
 
 def test_client_secrets_are_stored_only_as_a_slow_hash(app: Flask, world: World) -> None:
     with app.app_context():
-        client, secret = services().clients.create("new", "admin", None)
+        client, secret = services().clients.create("new", "admin", None, actor=OPERATOR)
         db.session.commit()
         stored = db.session.get(ApiClient, client.id).secret_hash
     assert secret not in stored
@@ -254,6 +255,6 @@ def test_a_good_holder_token_reads_the_holders_list(client: FlaskClient, world: 
 def test_a_compromised_registry_key_invalidates_its_tokens(client: FlaskClient, world: World, app: Flask) -> None:
     with app.app_context():
         kid = services().keys.signing_key(None).kid
-        services().keys.compromise(kid, dt.datetime.now(dt.UTC))
+        services().keys.compromise(kid, dt.datetime.now(dt.UTC), actor=OPERATOR)
         db.session.commit()
     assert client.get("/api/v1/certificates", headers=world.headers("admin")).status_code == 401

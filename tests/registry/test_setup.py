@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from registry import create_app
+from registry.accesslog import init_log
 from registry.config import ConfigError
 from registry.models import Department, db
 from registry.services import services
@@ -76,6 +77,8 @@ def test_holder_tokens_verify_against_a_jwks_fetched_by_url(
     by_url = create_app(app_settings(tmp_path, keystore_dir, database_url) | {"REGISTRY_IDP_JWKS": url})
     with by_url.app_context():
         db.create_all()
+        init_log(db.session)
+        db.session.commit()
     try:
         response = by_url.test_client().get("/api/v1/certificates", headers=bearer(token))
     finally:

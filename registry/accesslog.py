@@ -1,0 +1,299 @@
+"""The access log: every access and change, appended in the transaction of the action it records.
+
+Entries are the leaves of a Merkle tree in the style of Certificate Transparency (RFC 9162); the
+registry signs checkpoints (size, root, time) of it, so a changed, deleted or inserted row shows as a
+leaf or root that no longer matches. Entries name the holder only by a keyed hash, never by ID number.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, insert, select
+from sqlalchemy.orm import Session
+
+from issuers.signing import Signer, jws_encode
+from registry.errors import NotFound, ValidationFailed
+from registry.models import LogCheckpoint, LogEntry, LogHead, Role, utcnow
+from registry.principals import HOLDER_ROLE, Principal
+from verifiers.checkpoint import CHECKPOINT_TYP, Checkpoint, InvalidCheckpoint, verify_checkpoint
+from verifiers.merkle import Frontier, consistency_proof, inclusion_proof, leaf_hash
+
+HEAD_ID = 1
+OK = "ok"
+REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What happened, to which certificate, why, and how it ended."""
+
+    action: str
+    certificate: str | None = None
+    holder_ref: str | None = None
+    subject_department_id: int | None = None
+    service_item: str | None = None
+    reason: str | None = None
+    outcome: str = OK
+    error_code: str | None = None
+
+
+_ENTRY_FIELDS = (
+    "idx",
+    "at",
+    "actor_kind",
+    "actor_id",
+    "actor_department_id",
+    "action",
+    "certificate",
+    "holder_ref",
+    "subject_department_id",
+    "service_item",
+    "reason",
+    "outcome",
+    "error_code",
+)
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_bytes(values: dict[str, Any]) -> bytes:
+    """The bytes a leaf hashes: the entry's fields as compact JSON with sorted keys, time in ISO 8601 UTC."""
+    canonical = {k: values[k] for k in _ENTRY_FIELDS}
+    canonical["at"] = values["at"].astimezone(dt.UTC).isoformat()
+    return _CANONICAL.encode(canonical).encode("utf-8")
+
+
+def _row_values(entry: LogEntry) -> dict[str, Any]:
+    return {k: getattr(entry, k) for k in _ENTRY_FIELDS}
+
+
+def init_log(session: Session) -> None:
+    """Create the log head if there is none (the migration does this; so do tests and benchmarks)."""
+    if session.get(LogHead, HEAD_ID) is None:
+        session.add(LogHead(id=HEAD_ID, size=0, frontier=[]))
+        session.flush()
+
+
+@dataclass
+class AuditReport:
+    size: int
+    checkpoints_checked: int = 0
+    problems: list[str] = field(default_factory=list)
+    first_bad_index: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    certificate: str | None = None
+    department_id: int | None = None
+    action: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    holder_ref: str | None = None
+
+
+class AccessLog:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _locked_head(self) -> LogHead:
+        # The lock on the head row serialises appenders until they commit: no two entries share an
+        # index and none is skipped, however many workers append at once.
+        head = self.session.scalar(
+            select(LogHead).where(LogHead.id == HEAD_ID).with_for_update().execution_options(populate_existing=True)
+        )
+        if head is None:
+            raise RuntimeError("the access log has no head row: run `flask db upgrade`")
+        return head
+
+    def record(self, actor: Principal, events: Sequence[Event]) -> None:
+        """Append entries in the current transaction; they commit or roll back with the action."""
+        if not events:
+            return
+        head = self._locked_head()
+        frontier = Frontier(head.size, [bytes.fromhex(n) for n in head.frontier])
+        now = utcnow()
+        rows = []
+        for i, event in enumerate(events):
+            values = {
+                "idx": head.size + i,
+                "at": now,
+                "actor_kind": actor.role,
+                "actor_id": actor.holder_ref if actor.role == HOLDER_ROLE else actor.client_id,
+                "actor_department_id": actor.department_id,
+                "action": event.action,
+                "certificate": event.certificate,
+                "holder_ref": event.holder_ref,
+                "subject_department_id": event.subject_department_id,
+                "service_item": event.service_item,
+                "reason": event.reason,
+                "outcome": event.outcome,
+                "error_code": event.error_code,
+            }
+            leaf = leaf_hash(entry_bytes(values))
+            frontier.append(leaf)
+            values["leaf_hash"] = leaf.hex()
+            rows.append(values)
+        self.session.execute(insert(LogEntry), rows)
+        head.size = frontier.size
+        head.frontier = [n.hex() for n in frontier.nodes]
+        self.session.flush()
+
+    def size(self) -> int:
+        head = self.session.get(LogHead, HEAD_ID)
+        return head.size if head else 0
+
+    def checkpoint(self, signer: Signer, origin: str) -> LogCheckpoint:
+        """The signed checkpoint of the log as it is now, made and stored if this size has none yet."""
+        head = self.session.get(LogHead, HEAD_ID)
+        if head is None:
+            raise RuntimeError("the access log has no head row: run `flask db upgrade`")
+        existing = self.session.get(LogCheckpoint, head.size)
+        if existing is not None:
+            return existing
+        root = Frontier(head.size, [bytes.fromhex(n) for n in head.frontier]).root()
+        now = utcnow()
+        claims = {
+            "origin": origin,
+            "size": head.size,
+            "root_hash": base64.b64encode(root).decode(),
+            "iat": int(now.timestamp()),
+        }
+        checkpoint = LogCheckpoint(
+            size=head.size, root_hash=root.hex(), at=now, signed=jws_encode(claims, signer, CHECKPOINT_TYP)
+        )
+        self.session.add(checkpoint)
+        self.session.flush()
+        return checkpoint
+
+    def _leaves(self, size: int) -> list[bytes]:
+        if not 0 < size <= self.size():
+            raise ValidationFailed(f"the log has {self.size()} entries", code="BAD_TREE_SIZE")
+        query = select(LogEntry.leaf_hash).where(LogEntry.idx < size).order_by(LogEntry.idx)
+        return [bytes.fromhex(h) for h in self.session.scalars(query)]
+
+    def inclusion(self, index: int, size: int) -> tuple[bytes, list[bytes]]:
+        """The leaf hash at `index` and its audit path in the tree of `size` entries."""
+        leaves = self._leaves(size)
+        if not 0 <= index < size:
+            raise ValidationFailed(f"index {index} is not in a tree of {size}", code="BAD_LEAF_INDEX")
+        return leaves[index], inclusion_proof(index, leaves)
+
+    def consistency(self, old: int, new: int) -> list[bytes]:
+        if not 0 < old <= new:
+            raise ValidationFailed("0 < old <= new", code="BAD_TREE_SIZE")
+        return consistency_proof(old, self._leaves(new))
+
+    def entries(self, filters: EntryFilter, *, limit: int, before: int | None) -> list[LogEntry]:
+        """Entries newest first, before the cursor `before` (an index)."""
+        query: Select[tuple[LogEntry]] = select(LogEntry)
+        if filters.certificate:
+            query = query.where(LogEntry.certificate == filters.certificate)
+        if filters.department_id is not None:
+            query = query.where(LogEntry.subject_department_id == filters.department_id)
+        if filters.holder_ref:
+            query = query.where(LogEntry.holder_ref == filters.holder_ref)
+        if filters.action:
+            query = query.where(LogEntry.action == filters.action)
+        if filters.since:
+            query = query.where(LogEntry.at >= filters.since)
+        if filters.until:
+            query = query.where(LogEntry.at < filters.until)
+        if before is not None:
+            query = query.where(LogEntry.idx < before)
+        return list(self.session.scalars(query.order_by(LogEntry.idx.desc()).limit(limit)))
+
+    def visible_filter(self, principal: Principal, requested: EntryFilter) -> EntryFilter:
+        """Narrow a query to what the principal may see: a department the certificates it issued."""
+        if principal.role == Role.ADMIN:
+            return requested
+        if principal.role == Role.ISSUER:
+            if requested.department_id not in (None, principal.department_id):
+                raise NotFound("no entries of another department that you may read", code="ENTRIES_NOT_FOUND")
+            return EntryFilter(
+                requested.certificate, principal.department_id, requested.action, requested.since, requested.until
+            )
+        raise ValidationFailed("this role has no view of the log", code="ROLE_NOT_PERMITTED")
+
+    def _stream(self) -> Iterator[LogEntry]:
+        yield from self.session.scalars(select(LogEntry).order_by(LogEntry.idx).execution_options(yield_per=5000))
+
+    def audit(self, jwks: dict[str, Any], external: str | None = None) -> AuditReport:
+        """Recompute the tree from the stored entries and check it against every signed checkpoint.
+
+        Names the first entry that was changed, deleted or inserted. `external` is a checkpoint kept
+        outside the database: a database restored to an older state cannot match it.
+        """
+        head = self.session.get(LogHead, HEAD_ID)
+        size = head.size if head else 0
+        report = AuditReport(size=size)
+
+        def problem(index: int | None, text: str) -> None:
+            report.problems.append(text)
+            if index is not None and (report.first_bad_index is None or index < report.first_bad_index):
+                report.first_bad_index = index
+
+        # 1. Every checkpoint's signature, the stored ones and the one kept outside.
+        checkpoints: list[tuple[str, Checkpoint]] = []
+        for row in self.session.scalars(select(LogCheckpoint).order_by(LogCheckpoint.size)):
+            try:
+                checked = verify_checkpoint(row.signed, jwks)
+            except InvalidCheckpoint as e:
+                problem(None, f"the checkpoint stored at size {row.size} does not verify: {e}")
+                continue
+            if checked.size != row.size or checked.root_hash.hex() != row.root_hash:
+                problem(None, f"the checkpoint stored at size {row.size} differs from what was signed")
+            checkpoints.append((f"the checkpoint signed at {checked.issued_at:%Y-%m-%d %H:%M:%S} UTC", checked))
+        if external is not None:
+            checkpoints.append(("the checkpoint kept outside", verify_checkpoint(external, jwks)))
+        wanted = {c.size for _, c in checkpoints}
+
+        # 2. The entries, in index order: gaps, strays and leaves that their fields no longer give.
+        roots: dict[int, bytes] = {0: Frontier().root()}
+        frontier = Frontier()
+        expected = 0
+        for entry in self._stream():
+            if entry.idx < expected or entry.idx >= size:
+                problem(entry.idx, f"entry {entry.idx} was inserted: it is outside the log's {size} entries")
+                continue
+            if entry.idx > expected:
+                problem(expected, f"entry {expected} was deleted")
+                return report  # nothing after a gap can match anything signed
+            leaf = leaf_hash(entry_bytes(_row_values(entry)))
+            if leaf.hex() != entry.leaf_hash:
+                problem(entry.idx, f"entry {entry.idx} was changed: its fields no longer give its leaf hash")
+            frontier.append(leaf)
+            expected += 1
+            if expected in wanted:
+                roots[expected] = frontier.root()
+        if expected < size:
+            problem(expected, f"entry {expected} was deleted: the log head counts {size} entries")
+
+        # 3. The recomputed tree against every checkpoint and against the head.
+        for source, checked in checkpoints:
+            report.checkpoints_checked += 1
+            if checked.size > expected:
+                problem(
+                    expected,
+                    f"{source} counts {checked.size} entries and the database {expected}: entries were "
+                    "deleted or the database was restored to an older state",
+                )
+            elif roots[checked.size] != checked.root_hash:
+                problem(None, f"the first {checked.size} entries no longer give the root of {source}")
+        if (
+            head is not None
+            and Frontier(head.size, [bytes.fromhex(n) for n in head.frontier]).root() != frontier.root()
+        ):
+            problem(None, "the log head's root differs from the root of the entries")
+        return report

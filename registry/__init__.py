@@ -73,4 +73,6 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE: take the write lock at once, so two writers queue (busy_timeout) instead of
+        # failing when a read lock cannot be upgraded; nearly every transaction writes the access log.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ from registry.errors import NotFound, ValidationFailed
 from registry.models import LogCheckpoint, LogEntry, LogHead, Role, utcnow
 from registry.principals import HOLDER_ROLE, Principal
 from verifiers.checkpoint import CHECKPOINT_TYP, Checkpoint, InvalidCheckpoint, verify_checkpoint
-from verifiers.merkle import Frontier, consistency_proof, inclusion_proof, leaf_hash
+from verifiers.merkle import Frontier, consistency_proof, inclusion_proof, leaf_hash, root_hash
 
 HEAD_ID = 1
 OK = "ok"
@@ -74,11 +75,33 @@ def _row_values(entry: LogEntry) -> dict[str, Any]:
     return {k: getattr(entry, k) for k in _ENTRY_FIELDS}
 
 
+def checkpoint_document(checkpoint: LogCheckpoint, origin: str) -> dict[str, Any]:
+    """A checkpoint as the API and `flask audit checkpoint` give it, to be kept outside the registry."""
+    root_b64 = base64.b64encode(bytes.fromhex(checkpoint.root_hash)).decode()
+    return {
+        "origin": origin,
+        "size": checkpoint.size,
+        "root_hash": checkpoint.root_hash,
+        "timestamp": checkpoint.at,
+        "checkpoint": f"{origin}\n{checkpoint.size}\n{root_b64}\n",
+        "signed": checkpoint.signed,
+    }
+
+
 def init_log(session: Session) -> None:
     """Create the log head if there is none (the migration does this; so do tests and benchmarks)."""
     if session.get(LogHead, HEAD_ID) is None:
         session.add(LogHead(id=HEAD_ID, size=0, frontier=[]))
         session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionProof:
+    index: int
+    size: int
+    leaf_hash: bytes
+    root_hash: bytes
+    audit_path: list[bytes]
 
 
 @dataclass
@@ -183,12 +206,16 @@ class AccessLog:
         query = select(LogEntry.leaf_hash).where(LogEntry.idx < size).order_by(LogEntry.idx)
         return [bytes.fromhex(h) for h in self.session.scalars(query)]
 
-    def inclusion(self, index: int, size: int) -> tuple[bytes, list[bytes]]:
-        """The leaf hash at `index` and its audit path in the tree of `size` entries."""
+    def inclusions(self, indexes: Sequence[int], size: int) -> list[InclusionProof]:
+        """The audit paths of entries in the tree of the first `size` entries (RFC 9162 2.1.3)."""
         leaves = self._leaves(size)
-        if not 0 <= index < size:
-            raise ValidationFailed(f"index {index} is not in a tree of {size}", code="BAD_LEAF_INDEX")
-        return leaves[index], inclusion_proof(index, leaves)
+        root = root_hash(leaves)
+        proofs = []
+        for index in indexes:
+            if not 0 <= index < size:
+                raise ValidationFailed(f"index {index} is not in a tree of {size}", code="BAD_LEAF_INDEX")
+            proofs.append(InclusionProof(index, size, leaves[index], root, inclusion_proof(index, leaves)))
+        return proofs
 
     def consistency(self, old: int, new: int) -> list[bytes]:
         if not 0 < old <= new:
@@ -227,7 +254,12 @@ class AccessLog:
         raise ValidationFailed("this role has no view of the log", code="ROLE_NOT_PERMITTED")
 
     def _stream(self) -> Iterator[LogEntry]:
-        yield from self.session.scalars(select(LogEntry).order_by(LogEntry.idx).execution_options(yield_per=5000))
+        """All entries in index order, fetched in chunks; close it to release the server-side cursor."""
+        result = self.session.scalars(select(LogEntry).order_by(LogEntry.idx).execution_options(yield_per=5000))
+        try:
+            yield from result
+        finally:
+            result.close()
 
     def audit(self, jwks: dict[str, Any], external: str | None = None) -> AuditReport:
         """Recompute the tree from the stored entries and check it against every signed checkpoint.
@@ -263,20 +295,21 @@ class AccessLog:
         roots: dict[int, bytes] = {0: Frontier().root()}
         frontier = Frontier()
         expected = 0
-        for entry in self._stream():
-            if entry.idx < expected or entry.idx >= size:
-                problem(entry.idx, f"entry {entry.idx} was inserted: it is outside the log's {size} entries")
-                continue
-            if entry.idx > expected:
-                problem(expected, f"entry {expected} was deleted")
-                return report  # nothing after a gap can match anything signed
-            leaf = leaf_hash(entry_bytes(_row_values(entry)))
-            if leaf.hex() != entry.leaf_hash:
-                problem(entry.idx, f"entry {entry.idx} was changed: its fields no longer give its leaf hash")
-            frontier.append(leaf)
-            expected += 1
-            if expected in wanted:
-                roots[expected] = frontier.root()
+        with closing(self._stream()) as stream:
+            for entry in stream:
+                if entry.idx < expected or entry.idx >= size:
+                    problem(entry.idx, f"entry {entry.idx} was inserted: it is outside the log's {size} entries")
+                    continue
+                if entry.idx > expected:
+                    problem(expected, f"entry {expected} was deleted")
+                    return report  # nothing after a gap can match anything signed
+                leaf = leaf_hash(entry_bytes(_row_values(entry)))
+                if leaf.hex() != entry.leaf_hash:
+                    problem(entry.idx, f"entry {entry.idx} was changed: its fields no longer give its leaf hash")
+                frontier.append(leaf)
+                expected += 1
+                if expected in wanted:
+                    roots[expected] = frontier.root()
         if expected < size:
             problem(expected, f"entry {expected} was deleted: the log head counts {size} entries")
 

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from registry.accesslog import AccessLog, checkpoint_document
 from registry.errors import RegistryError
 from registry.keys import DEFAULT_SEAL_DAYS
 from registry.models import Role, Seal, db
 from registry.principals import OPERATOR
 from registry.services import services
+from verifiers.checkpoint import InvalidCheckpoint
 
 seal_cli = AppGroup("seal", help="Departments' seals and the registry's own keys.")
 client_cli = AppGroup("client", help="API clients.")
 idp_cli = AppGroup("idp", help="The development identity provider.")
 demo_cli = AppGroup("demo", help="The demo world (development only).")
+audit_cli = AppGroup("audit", help="The tamper-evident access log.")
 
 
 def _fail_on_registry_error(func):  # type: ignore[no-untyped-def]
@@ -155,6 +160,54 @@ def demo_load() -> None:
     click.echo(load_demo(services()))
 
 
+@audit_cli.command("checkpoint")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Also write it to this file.")
+def audit_checkpoint(output: str | None) -> None:
+    """Sign a checkpoint of the log as it is now and print it; keep a copy outside the registry."""
+    svc = services()
+    checkpoint = AccessLog(db.session).checkpoint(svc.keys.signing_key(None), svc.log_origin)
+    db.session.commit()
+    text = json.dumps(checkpoint_document(checkpoint, svc.log_origin), default=str, indent=2)
+    if output:
+        Path(output).write_text(text + "\n")
+    click.echo(text)
+
+
+@audit_cli.command("verify")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A checkpoint kept outside the registry (from `flask audit checkpoint -o` or the API).",
+)
+@click.option(
+    "--jwks",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Published keys kept outside the registry; default: those whose private halves are in the keystore.",
+)
+def audit_verify(checkpoint_file: str | None, jwks: str | None) -> None:
+    """Recompute the log's Merkle tree, check it against every signed checkpoint, name the first bad entry."""
+    svc = services()
+    keys = json.loads(Path(jwks).read_text()) if jwks else svc.own_jwks()
+    external = None
+    if checkpoint_file:
+        document = json.loads(Path(checkpoint_file).read_text())
+        external = document["signed"] if isinstance(document, dict) else str(document)
+    try:
+        report = AccessLog(db.session).audit(keys, external)
+    except InvalidCheckpoint as e:
+        raise click.ClickException(f"the checkpoint kept outside does not verify: {e}") from e
+    click.echo(f"{report.size} entries, {report.checkpoints_checked} checkpoints checked")
+    if report.ok:
+        click.echo("OK: every entry gives its leaf, and the tree gives every signed root")
+        return
+    if report.first_bad_index is not None:
+        click.echo(f"FIRST BAD ENTRY: {report.first_bad_index}")
+    for text in report.problems:
+        click.echo(f"PROBLEM: {text}")
+    raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
-    for command in (seal_cli, client_cli, idp_cli, demo_cli, setup):
+    for command in (seal_cli, client_cli, idp_cli, demo_cli, audit_cli, setup):
         app.cli.add_command(command)

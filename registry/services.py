@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from flask import current_app, g
 from sqlalchemy.orm import Session
@@ -61,6 +62,20 @@ class Services:
             holder_key=self.config["REGISTRY_HOLDER_KEY"],
             issuer=self.config["REGISTRY_ISSUER"],
         )
+
+    @property
+    def log_origin(self) -> str:
+        """The name the access log's checkpoints carry."""
+        return f"{self.config['REGISTRY_ISSUER']}/log"
+
+    def own_jwks(self) -> dict[str, Any]:
+        """The published keys whose private halves are in this registry's keystore.
+
+        A row slipped into the database cannot add a key here, so checks of the registry's own
+        signatures (checkpoints) use these rather than whatever the seals table says.
+        """
+        keys = self.keys.jwks()["keys"]
+        return {"keys": [k for k in keys if self.runtime.keystore.has(k["kid"])]}
 
     @property
     def idp_trust(self) -> IdentityProviderTrust:

@@ -20,7 +20,7 @@ api = RegistryApi()
 
 
 def init_app(app: Flask) -> None:
-    from registry.api import catalog, certificates, oauth, wellknown
+    from registry.api import catalog, certificates, log, oauth, wellknown
 
     app.config.update(
         API_TITLE="Electronic certificate and license registry",
@@ -41,5 +41,5 @@ def init_app(app: Flask) -> None:
     )
     api.init_app(app)
     problems.init_app(app)
-    for module in (oauth, wellknown, catalog, certificates):
+    for module in (oauth, wellknown, catalog, certificates, log):
         api.register_blueprint(module.blp)

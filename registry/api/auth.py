@@ -38,16 +38,20 @@ def authenticate() -> Principal:
     raise Unauthorized(f"a token of type {header.get('typ')!r} is not accepted here")
 
 
-def requires(*roles: str) -> Callable[[F], F]:
-    """Let only a caller with one of `roles` through; the principal is then `g.principal`."""
+def requires(*roles: str, action: str) -> Callable[[F], F]:
+    """Let only a caller with one of `roles` through; the principal is then `g.principal`.
+
+    `action` names what the view does in the access log, where refusals are recorded too.
+    """
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            g.action = action
             principal = authenticate()
+            g.principal = principal
             if principal.role not in roles:
                 raise Forbidden(f"the role {principal.role} may not do this", code="ROLE_NOT_PERMITTED")
-            g.principal = principal
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

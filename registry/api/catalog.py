@@ -31,7 +31,7 @@ class Departments(MethodView):
         """List departments (public)."""
         return services().catalog.list_departments()
 
-    @requires(Role.ADMIN)
+    @requires(Role.ADMIN, action="department.create")
     @blp.arguments(DepartmentIn)
     @blp.response(201, DepartmentOut)
     def post(self, data: dict[str, Any]) -> Department:
@@ -57,7 +57,7 @@ class CertificateTypes(MethodView):
         """List certificate types with their fields and issuers (public)."""
         return services().catalog.list_types()
 
-    @requires(Role.ADMIN)
+    @requires(Role.ADMIN, action="type.create")
     @blp.arguments(CertificateTypeIn)
     @blp.response(201, CertificateTypeOut)
     def post(self, data: dict[str, Any]) -> CertificateType:
@@ -85,13 +85,13 @@ def certificate_type(code: str) -> CertificateType:
 
 @blp.route("/clients")
 class Clients(MethodView):
-    @requires(Role.ADMIN)
+    @requires(Role.ADMIN, action="client.list")
     @blp.response(200, ClientOut(many=True))
     def get(self) -> list[ApiClient]:
         """List API clients (admin)."""
         return services().clients.list()
 
-    @requires(Role.ADMIN)
+    @requires(Role.ADMIN, action="client.create")
     @blp.arguments(ClientIn)
     @blp.response(201, ClientCreated)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:

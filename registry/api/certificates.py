@@ -65,7 +65,7 @@ def _issue(items: list[dict[str, Any]], headers: dict[str, Any]) -> list[Certifi
 
 @blp.route("")
 class Certificates(MethodView):
-    @requires(Role.ISSUER)
+    @requires(Role.ISSUER, action="issue")
     @blp.arguments(IdempotencyHeader, location="headers")
     @blp.arguments(CertificateIn)
     @blp.response(201, CertificateOut)
@@ -73,7 +73,7 @@ class Certificates(MethodView):
         """Issue one certificate, signed with the department's seal (issuer)."""
         return _issue([item], headers)[0]
 
-    @requires(*READERS)
+    @requires(*READERS, action="list")
     @blp.arguments(CertificateListArgs, location="query")
     @blp.response(200, CertificatePage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -82,7 +82,7 @@ class Certificates(MethodView):
 
 
 @blp.route("/batch", methods=["POST"])
-@requires(Role.ISSUER)
+@requires(Role.ISSUER, action="issue")
 @blp.arguments(IdempotencyHeader, location="headers")
 @blp.arguments(BatchIn)
 @blp.response(201, BatchOut)
@@ -92,7 +92,7 @@ def batch(headers: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/search", methods=["POST"])
-@requires(*READERS)
+@requires(*READERS, action="list")
 @blp.arguments(CertificateSearch)
 @blp.response(200, CertificatePage)
 def search(args: dict[str, Any]) -> dict[str, Any]:
@@ -110,7 +110,7 @@ def _page(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/<identifier>")
-@requires(*READERS)
+@requires(*READERS, action="read")
 @blp.response(200, CertificateOut)
 def certificate(identifier: str) -> Certificate:
     """One certificate with its signed form (the issuing department, the holder, the admin)."""

@@ -26,10 +26,10 @@ def _code_validator(check: Any) -> Any:
     return run
 
 
-def CreditCode(**kwargs: Any) -> ma.fields.String:
+def CreditCode(description: str = "unified social credit code (GB 32100)", **kwargs: Any) -> ma.fields.String:
     return ma.fields.String(
         validate=_code_validator(validate_credit_code),
-        metadata={"description": "unified social credit code (GB 32100)", "example": "11310000002418230M"},
+        metadata={"description": description, "example": "11310000002418230T"},
         **kwargs,
     )
 
@@ -208,3 +208,90 @@ class CertificateSearch(CertificateListArgs):
 class CertificatePage(Schema):
     items = ma.fields.List(ma.fields.Nested(CertificateOut))
     next_cursor = ma.fields.Integer(allow_none=True)
+
+
+class CheckpointOut(Schema):
+    origin = ma.fields.String()
+    size = ma.fields.Integer()
+    root_hash = ma.fields.String(metadata={"description": "hex SHA-256 root of the first `size` entries"})
+    timestamp = When()
+    checkpoint = ma.fields.String(metadata={"description": "C2SP tlog-checkpoint body: origin, size, base64 root"})
+    signed = ma.fields.String(metadata={"description": "JWS (typ checkpoint+jwt) by the registry's key"})
+
+
+class InclusionArgs(Schema):
+    index = ma.fields.Integer(required=True, validate=validate.Range(min=0))
+    size = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class InclusionOut(Schema):
+    index = ma.fields.Integer()
+    size = ma.fields.Integer()
+    leaf_hash = ma.fields.Function(lambda p: p.leaf_hash.hex())
+    root_hash = ma.fields.Function(lambda p: p.root_hash.hex())
+    audit_path = ma.fields.Function(lambda p: [h.hex() for h in p.audit_path])
+
+
+class ConsistencyArgs(Schema):
+    old = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+    new = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class ConsistencyOut(Schema):
+    old = ma.fields.Integer()
+    new = ma.fields.Integer()
+    consistency_path = ma.fields.List(ma.fields.String())
+
+
+class EntryArgs(Schema):
+    certificate = ma.fields.String(validate=validate.Length(max=96))
+    department = CreditCode("the department that issued the certificates concerned")
+    action = ma.fields.String(validate=validate.Length(max=40))
+    since = When()
+    until = When()
+    limit = ma.fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    before = ma.fields.Integer(metadata={"description": "the next_cursor of the previous page"})
+
+
+class HolderLogArgs(Schema):
+    limit = ma.fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    before = ma.fields.Integer()
+    proofs = ma.fields.Boolean(load_default=False, metadata={"description": "add each entry's inclusion proof"})
+
+
+class EntryOut(Schema):
+    index = ma.fields.Integer(attribute="idx")
+    at = When()
+    actor = ma.fields.Function(
+        lambda e: {
+            "kind": e.actor_kind,
+            "department": (
+                {"credit_code": e.actor_department.credit_code, "name": e.actor_department.name}
+                if e.actor_department
+                else None
+            ),
+        }
+    )
+    action = ma.fields.String()
+    certificate = ma.fields.String(allow_none=True)
+    service_item = ma.fields.String(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    outcome = ma.fields.String()
+    error_code = ma.fields.String(allow_none=True)
+    leaf_hash = ma.fields.String()
+
+
+class EntryPage(Schema):
+    items = ma.fields.List(ma.fields.Nested(EntryOut))
+    next_cursor = ma.fields.Integer(allow_none=True)
+
+
+class HolderEntryOut(Schema):
+    entry = ma.fields.Nested(EntryOut)
+    inclusion = ma.fields.Nested(InclusionOut, allow_none=True)
+
+
+class HolderEntryPage(Schema):
+    items = ma.fields.List(ma.fields.Nested(HolderEntryOut))
+    next_cursor = ma.fields.Integer(allow_none=True)
+    checkpoint = ma.fields.Nested(CheckpointOut, allow_none=True)

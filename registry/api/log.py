@@ -1,0 +1,99 @@
+"""The access log over HTTP: signed checkpoints and proofs for anyone, entries for those they concern."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from registry.accesslog import AccessLog, EntryFilter, InclusionProof, checkpoint_document
+from registry.api.auth import principal, requires
+from registry.api.schemas import (
+    CheckpointOut,
+    ConsistencyArgs,
+    ConsistencyOut,
+    EntryArgs,
+    EntryPage,
+    HolderEntryPage,
+    HolderLogArgs,
+    InclusionArgs,
+    InclusionOut,
+)
+from registry.models import Role, db
+from registry.principals import HOLDER_ROLE
+from registry.services import services
+
+blp = Blueprint("log", __name__, url_prefix="/api/v1", description="The tamper-evident access log")
+
+
+def _checkpoint() -> dict[str, Any]:
+    """The checkpoint of the log as it is now, signed and stored if new."""
+    svc = services()
+    origin = svc.log_origin
+    checkpoint = AccessLog(db.session).checkpoint(svc.keys.signing_key(None), origin)
+    db.session.commit()
+    return checkpoint_document(checkpoint, origin)
+
+
+@blp.route("/log/checkpoint", methods=["GET"])
+@blp.response(200, CheckpointOut)
+@blp.doc(security=[])
+def checkpoint() -> dict[str, Any]:
+    """The registry-signed checkpoint of the log as it is now (public)."""
+    return _checkpoint()
+
+
+@blp.route("/log/proof/inclusion", methods=["GET"])
+@blp.arguments(InclusionArgs, location="query")
+@blp.response(200, InclusionOut)
+@blp.doc(security=[])
+def inclusion(args: dict[str, Any]) -> InclusionProof:
+    """The audit path of entry `index` in the tree of the first `size` entries (public, RFC 9162 2.1.3)."""
+    return AccessLog(db.session).inclusions([args["index"]], args["size"])[0]
+
+
+@blp.route("/log/proof/consistency", methods=["GET"])
+@blp.arguments(ConsistencyArgs, location="query")
+@blp.response(200, ConsistencyOut)
+@blp.doc(security=[])
+def consistency(args: dict[str, Any]) -> dict[str, Any]:
+    """The proof that the tree of `old` entries is a prefix of the tree of `new` (public, RFC 9162 2.1.4)."""
+    path = AccessLog(db.session).consistency(args["old"], args["new"])
+    return {"old": args["old"], "new": args["new"], "consistency_path": [p.hex() for p in path]}
+
+
+@blp.route("/log/entries", methods=["GET"])
+@requires(Role.ADMIN, Role.ISSUER, action="log.entries")
+@blp.arguments(EntryArgs, location="query")
+@blp.response(200, EntryPage)
+def entries(args: dict[str, Any]) -> dict[str, Any]:
+    """Entries newest first: the admin's all, a department's about the certificates it issued (admin, issuer)."""
+    svc = services()
+    department = svc.catalog.get_department(args["department"]).id if args.get("department") else None
+    log = AccessLog(db.session)
+    filters = log.visible_filter(
+        principal(),
+        EntryFilter(args.get("certificate"), department, args.get("action"), args.get("since"), args.get("until")),
+    )
+    items = log.entries(filters, limit=args["limit"], before=args.get("before"))
+    return {"items": items, "next_cursor": items[-1].idx if len(items) == args["limit"] else None}
+
+
+@blp.route("/me/access-log", methods=["GET"])
+@requires(HOLDER_ROLE, action="me.access_log")
+@blp.arguments(HolderLogArgs, location="query")
+@blp.response(200, HolderEntryPage)
+def my_access_log(args: dict[str, Any]) -> dict[str, Any]:
+    """Every access to the holder's certificates, newest first, with inclusion proofs on request (holder)."""
+    log = AccessLog(db.session)
+    items = log.entries(EntryFilter(holder_ref=principal().holder_ref), limit=args["limit"], before=args.get("before"))
+    page: dict[str, Any] = {
+        "items": [{"entry": e, "inclusion": None} for e in items],
+        "next_cursor": items[-1].idx if len(items) == args["limit"] else None,
+    }
+    if args["proofs"] and items:
+        checkpoint = _checkpoint()
+        proofs = log.inclusions([e.idx for e in items], checkpoint["size"])
+        page["items"] = [{"entry": e, "inclusion": p} for e, p in zip(items, proofs, strict=True)]
+        page["checkpoint"] = checkpoint
+    return page

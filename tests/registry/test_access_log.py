@@ -140,10 +140,11 @@ def test_a_department_sees_entries_about_the_certificates_it_issued(client: Flas
     by_cert = client.get(f"/api/v1/log/entries?certificate={cert_a['identifier']}", headers=world.headers("admin"))
     assert [e["action"] for e in by_cert.json["items"]] == ["issue"]
     issued_at = by_cert.json["items"][0]["at"]
-    window = {"since": issued_at, "action": "issue"}
-    assert len(client.get("/api/v1/log/entries", query_string=window, headers=world.headers("admin")).json["items"]) == 2
-    window = {"until": issued_at, "action": "issue"}
-    assert client.get("/api/v1/log/entries", query_string=window, headers=world.headers("admin")).json["items"] == []
+    admin = world.headers("admin")
+    since = client.get("/api/v1/log/entries", query_string={"since": issued_at, "action": "issue"}, headers=admin)
+    assert len(since.json["items"]) == 2
+    until = client.get("/api/v1/log/entries", query_string={"until": issued_at, "action": "issue"}, headers=admin)
+    assert until.json["items"] == []
 
 
 def test_checkpoints_and_proofs_verify_offline(client: FlaskClient, world: World) -> None:

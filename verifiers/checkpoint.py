@@ -5,17 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
 from verifiers.errors import VerificationError
+from verifiers.jwk import UnusableKey, public_key
 
 CHECKPOINT_TYP = "checkpoint+jwt"
-_ALGORITHMS = {"ES256": ECAlgorithm(ECAlgorithm.SHA256), "EdDSA": OKPAlgorithm()}
 
 
 class InvalidCheckpoint(VerificationError):
@@ -47,9 +45,12 @@ def verify_checkpoint(signed: str, jwks: dict[str, Any]) -> Checkpoint:
     if header.get("typ") != CHECKPOINT_TYP:
         raise InvalidCheckpoint(f"typ is {header.get('typ')!r}, not {CHECKPOINT_TYP}")
     jwk = next((k for k in jwks.get("keys", []) if k.get("kid") == header.get("kid")), None)
-    if jwk is None or jwk.get("purpose") != "registry" or jwk.get("alg") not in _ALGORITHMS:
+    if jwk is None or jwk.get("purpose") != "registry":
         raise InvalidCheckpoint("not signed by a published key of the registry")
-    key = _ALGORITHMS[jwk["alg"]].from_jwk(json.dumps(jwk))
+    try:
+        key = public_key(jwk)
+    except UnusableKey as e:
+        raise InvalidCheckpoint(str(e)) from e
     try:
         claims = jwt.decode(signed, key, algorithms=[jwk["alg"]], options={"require": ["iat"], "verify_aud": False})
         root = base64.b64decode(claims["root_hash"], validate=True)

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
 from verifiers.errors import MalformedToken, VerificationFailed
+from verifiers.jwk import UnusableKey, public_key
 
 CERTIFICATE_TYP = "dc+sd-jwt"
-_ALGORITHMS = {"ES256": ECAlgorithm(ECAlgorithm.SHA256), "EdDSA": OKPAlgorithm()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +59,12 @@ class Verifier:
         """Load a JWKS as the registry publishes it; keys of unknown algorithms are left out."""
         keys: dict[str, _Key] = {}
         for jwk in jwks.get("keys", []):
-            algorithm = _ALGORITHMS.get(jwk.get("alg", ""))
-            if algorithm is None or "kid" not in jwk:
+            if "kid" not in jwk:
                 continue
-            keys[jwk["kid"]] = _Key(jwk, algorithm.from_jwk(json.dumps(jwk)))
+            try:
+                keys[jwk["kid"]] = _Key(jwk, public_key(jwk))
+            except UnusableKey:
+                continue
         return cls(keys)
 
     def verify(self, sd_jwt: str, now: float | None = None) -> VerifiedCertificate:

@@ -19,7 +19,7 @@ from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from issuers.signing import Signer, jws_encode
-from registry.errors import NotFound, ValidationFailed
+from registry.errors import Forbidden, NotFound, ValidationFailed
 from registry.models import LogCheckpoint, LogEntry, LogHead, Role, utcnow
 from registry.principals import HOLDER_ROLE, Principal
 from verifiers.checkpoint import CHECKPOINT_TYP, Checkpoint, InvalidCheckpoint, verify_checkpoint
@@ -88,6 +88,10 @@ def checkpoint_document(checkpoint: LogCheckpoint, origin: str) -> dict[str, Any
     }
 
 
+def _frontier(head: LogHead) -> Frontier:
+    return Frontier(head.size, [bytes.fromhex(n) for n in head.frontier])
+
+
 def init_log(session: Session) -> None:
     """Create the log head if there is none (the migration does this; so do tests and benchmarks)."""
     if session.get(LogHead, HEAD_ID) is None:
@@ -145,7 +149,7 @@ class AccessLog:
         if not events:
             return
         head = self._locked_head()
-        frontier = Frontier(head.size, [bytes.fromhex(n) for n in head.frontier])
+        frontier = _frontier(head)
         now = utcnow()
         rows = []
         for i, event in enumerate(events):
@@ -185,7 +189,7 @@ class AccessLog:
         existing = self.session.get(LogCheckpoint, head.size)
         if existing is not None:
             return existing
-        root = Frontier(head.size, [bytes.fromhex(n) for n in head.frontier]).root()
+        root = _frontier(head).root()
         now = utcnow()
         claims = {
             "origin": origin,
@@ -251,7 +255,7 @@ class AccessLog:
             return EntryFilter(
                 requested.certificate, principal.department_id, requested.action, requested.since, requested.until
             )
-        raise ValidationFailed("this role has no view of the log", code="ROLE_NOT_PERMITTED")
+        raise Forbidden("this role has no view of the log", code="ROLE_NOT_PERMITTED")
 
     def _stream(self) -> Iterator[LogEntry]:
         """All entries in index order, fetched in chunks; close it to release the server-side cursor."""
@@ -324,9 +328,6 @@ class AccessLog:
                 )
             elif roots[checked.size] != checked.root_hash:
                 problem(None, f"the first {checked.size} entries no longer give the root of {source}")
-        if (
-            head is not None
-            and Frontier(head.size, [bytes.fromhex(n) for n in head.frontier]).root() != frontier.root()
-        ):
+        if head is not None and _frontier(head).root() != frontier.root():
             problem(None, "the log head's root differs from the root of the entries")
         return report

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuers.signing import Signer, jws_encode
@@ -200,8 +201,12 @@ class AccessLog:
         checkpoint = LogCheckpoint(
             size=head.size, root_hash=root.hex(), at=now, signed=jws_encode(claims, signer, CHECKPOINT_TYP)
         )
-        self.session.add(checkpoint)
-        self.session.flush()
+        try:
+            with self.session.begin_nested():
+                self.session.add(checkpoint)
+        except IntegrityError:
+            # Another request signed this size first: theirs is as good as ours.
+            return self.session.scalars(select(LogCheckpoint).where(LogCheckpoint.size == head.size)).one()
         return checkpoint
 
     def _leaves(self, size: int) -> list[bytes]:

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from registry import create_app
 from registry.accesslog import AccessLog, Event
-from registry.models import LogEntry, db
+from registry.models import LogCheckpoint, LogEntry, db, utcnow
 from registry.principals import OPERATOR
 from tests.conftest import app_settings
 from tests.factories import CLIENT_SECRET, World, bearer, certificate_body
@@ -361,3 +361,22 @@ def test_two_processes_appending_at_once_leave_a_gapless_log_that_verifies(
         db.session.remove()
         db.engine.dispose()
     assert report.ok, report.problems
+
+
+def test_a_checkpoint_signed_concurrently_for_the_same_size_is_returned_not_a_failure(
+    client: FlaskClient, world: World, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issue(client, world, 2)
+    theirs = client.get("/api/v1/log/checkpoint").json
+    with app.app_context():
+        from registry.services import services
+
+        # Another worker committed this size's checkpoint between our look-up and our insert:
+        # the look-up misses, the insert collides, and we get theirs instead of a failure.
+        real_get = db.session.get
+        monkeypatch.setattr(
+            db.session, "get", lambda model, key, **kw: None if model is LogCheckpoint else real_get(model, key, **kw)
+        )
+        ours = AccessLog(db.session).checkpoint(services().keys.signing_key(None), "origin")
+        assert ours.signed == theirs["signed"]
+        db.session.rollback()

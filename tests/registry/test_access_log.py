@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from registry import create_app
 from registry.accesslog import AccessLog, Event
-from registry.models import LogCheckpoint, LogEntry, db, utcnow
+from registry.models import LogCheckpoint, LogEntry, db
 from registry.principals import OPERATOR
 from tests.conftest import app_settings
 from tests.factories import CLIENT_SECRET, World, bearer, certificate_body

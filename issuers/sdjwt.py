@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from typing import Any
 
@@ -47,3 +48,16 @@ def issue(claims: dict[str, Any], disclosable: dict[str, Any], signer: Signer, t
     payload["_sd_alg"] = SD_ALG
     jwt = jws_encode(payload, signer, typ)
     return "~".join([jwt, *disclosures, ""])
+
+
+def disclosed_values(sd_jwt: str) -> dict[str, Any]:
+    """The name and value of every disclosure of an SD-JWT this registry issued, without verifying it.
+
+    For the issuer's own stored forms (an amendment re-discloses the holder's ID); verification of
+    anything presented from outside belongs to `verifiers`.
+    """
+    values: dict[str, Any] = {}
+    for disclosure in sd_jwt.split("~")[1:-1]:
+        _salt, name, value = json.loads(base64.urlsafe_b64decode(disclosure + "=" * (-len(disclosure) % 4)))
+        values[name] = value
+    return values

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import Select, insert, select
+from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -87,13 +87,18 @@ class CertificateService:
         if idempotency_key is not None:
             record, replay = self._claim_idempotency_key(str(actor.client_id), idempotency_key, fingerprint)
             if replay is not None:
-                self.log.record(actor, [_event("issue_replayed", c) for c in replay])
+                self.log.record(actor, [event("issue_replayed", c) for c in replay])
                 return replay
         types = self._types_for(department, requests)
         validated = self._validate(requests, types)
         signer = self.keys.signing_key(department)
         now = utcnow()
-        rows = [self._sign(department, types[r.type_code], r, values, signer, now) for r, values in validated]
+        rows = [
+            self.sign(
+                department, types[r.type_code], r, values, signer, now, new_identifier(types[r.type_code], department)
+            )
+            for r, values in validated
+        ]
         # One multi-row INSERT ... RETURNING instead of the unit of work, whose per-object
         # bookkeeping made issuance about a quarter slower (make bench).
         certificates = list(
@@ -102,7 +107,7 @@ class CertificateService:
         if record is not None:
             record.certificate_ids = [c.id for c in certificates]
             self.session.flush()
-        self.log.record(actor, [_event("issue", c) for c in certificates])
+        self.log.record(actor, [event("issue", c) for c in certificates])
         return certificates
 
     def _claim_idempotency_key(
@@ -176,7 +181,7 @@ class CertificateService:
             raise ValidationFailed("some certificates are not valid; none was issued", errors={"certificates": errors})
         return validated
 
-    def _sign(
+    def sign(
         self,
         department: Department,
         ctype: CertificateType,
@@ -184,10 +189,11 @@ class CertificateService:
         values: dict[str, Any],
         signer: Signer,
         now: dt.datetime,
+        ident: CertificateId,
+        supersedes: Certificate | None = None,
     ) -> dict[str, Any]:
-        """Sign one certificate; return its row."""
+        """Sign one certificate (a new one, or a new version of `supersedes`); return its row."""
         assert request.valid_from is not None
-        ident = CertificateId(ctype.code, department.credit_code, new_serial(), 1)
         identifier = str(ident)
         masked = mask_id(request.holder_id)
         claims: dict[str, Any] = {
@@ -224,6 +230,7 @@ class CertificateService:
             "seal_kid": signer.kid,
             "signed_form": signed,
             "issued_at": now,
+            "supersedes_id": supersedes.id if supersedes else None,
         }
 
     def _visible(self, principal: Principal) -> Select[tuple[Certificate]]:
@@ -248,9 +255,9 @@ class CertificateService:
             error = NotFound(f"no certificate {identifier} that you may read", code="CERTIFICATE_NOT_FOUND")
             hidden = self.session.scalar(select(Certificate).where(Certificate.identifier == identifier))
             if hidden is not None:
-                error.subject = _event("read", hidden)
+                error.subject = event("read", hidden)
             raise error
-        self.log.record(principal, [_event("read", certificate)])
+        self.log.record(principal, [event("read", certificate)])
         return certificate
 
     def list(
@@ -261,7 +268,7 @@ class CertificateService:
         if filters.type_code:
             query = query.join(Certificate.type).where(CertificateType.code == filters.type_code)
         if filters.status:
-            query = query.where(Certificate.status == filters.status)
+            query = query.where(_has_status(filters.status, utcnow()))
         if filters.holder_id and filters.holder_kind:
             query = query.where(
                 Certificate.holder_ref == holder_ref(self.holder_key, filters.holder_kind, filters.holder_id)
@@ -269,11 +276,25 @@ class CertificateService:
         if after is not None:
             query = query.where(Certificate.id < after)
         page = list(self.session.scalars(query.order_by(Certificate.id.desc()).limit(limit)))
-        self.log.record(principal, [_event("list", c) for c in page])
+        self.log.record(principal, [event("list", c) for c in page])
         return page
 
 
-def _event(action: str, certificate: Certificate) -> Event:
+def new_identifier(ctype: CertificateType, department: Department) -> CertificateId:
+    return CertificateId(ctype.code, department.credit_code, new_serial(), 1)
+
+
+def _has_status(status: str, now: dt.datetime) -> ColumnElement[bool]:
+    """The SQL condition for a status as `Certificate.status_at` computes it."""
+    unexpired = or_(Certificate.valid_until.is_(None), Certificate.valid_until > now)
+    if status == CertificateStatus.EXPIRED:
+        return and_(Certificate.status == CertificateStatus.VALID, Certificate.valid_until <= now)
+    if status == CertificateStatus.VALID:
+        return and_(Certificate.status == CertificateStatus.VALID, unexpired)
+    return Certificate.status == status
+
+
+def event(action: str, certificate: Certificate) -> Event:
     return Event(
         action,
         certificate=certificate.identifier,

@@ -160,7 +160,12 @@ class CertificateStatus:
     SUSPENDED = "suspended"
     REVOKED = "revoked"
     SUPERSEDED = "superseded"
-    ALL = (VALID, SUSPENDED, REVOKED, SUPERSEDED)
+    # Never stored: a valid certificate past its validity is expired, so expiry needs no job to run.
+    EXPIRED = "expired"
+    ALL = (VALID, SUSPENDED, REVOKED, SUPERSEDED, EXPIRED)
+
+
+REVOCATION_REASONS = ("issued_in_error", "superseded", "cancelled_by_holder", "license_withdrawn")
 
 
 class Certificate(db.Model):
@@ -190,6 +195,13 @@ class Certificate(db.Model):
 
     type: Mapped[CertificateType] = relationship(lazy="joined", innerjoin=True)
     department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
+    supersedes: Mapped[Certificate | None] = relationship(remote_side=[id])
+
+    def status_at(self, now: dt.datetime) -> str:
+        """The status as of `now`: the stored one, or expired for a valid certificate past its validity."""
+        if self.status == CertificateStatus.VALID and self.valid_until is not None and self.valid_until <= now:
+            return CertificateStatus.EXPIRED
+        return self.status
 
     __table_args__ = (
         UniqueConstraint("department_id", "serial", "version", name="uq_certificates_serial_version"),

@@ -16,6 +16,7 @@ from registry.certificates import CertificateService
 from registry.clients import ClientService
 from registry.dev_idp import DevIdentityProvider
 from registry.keys import KeyService
+from registry.lifecycle import LifecycleService
 from registry.models import db
 from registry.tokens import AccessTokens, IdentityProviderTrust
 
@@ -62,6 +63,10 @@ class Services:
             holder_key=self.config["REGISTRY_HOLDER_KEY"],
             issuer=self.config["REGISTRY_ISSUER"],
         )
+
+    @cached_property
+    def lifecycle(self) -> LifecycleService:
+        return LifecycleService(self.session, self.certificates)
 
     @property
     def log_origin(self) -> str:

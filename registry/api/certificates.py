@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from registry.api.auth import principal, requires
 from registry.api.schemas import (
+    AmendIn,
     BatchIn,
     BatchOut,
     CertificateIn,
@@ -18,6 +19,8 @@ from registry.api.schemas import (
     CertificatePage,
     CertificateSearch,
     IdempotencyHeader,
+    RevokeIn,
+    SuspendIn,
 )
 from registry.certificates import CertificateFilter, IssueRequest, request_fingerprint
 from registry.errors import Forbidden
@@ -116,4 +119,49 @@ def certificate(identifier: str) -> Certificate:
     """One certificate with its signed form (the issuing department, the holder, the admin)."""
     certificate = services().certificates.get(identifier, principal())
     db.session.commit()  # the log entry of the read
+    return certificate
+
+
+@blp.route("/<identifier>/suspend", methods=["POST"])
+@requires(Role.ISSUER, action="suspend")
+@blp.arguments(SuspendIn)
+@blp.response(200, CertificateOut)
+def suspend(body: dict[str, Any], identifier: str) -> Certificate:
+    """Suspend a valid certificate of the department (issuer)."""
+    certificate = services().lifecycle.suspend(identifier, principal(), body["reason"])
+    db.session.commit()
+    return certificate
+
+
+@blp.route("/<identifier>/reinstate", methods=["POST"])
+@requires(Role.ISSUER, action="reinstate")
+@blp.arguments(SuspendIn)
+@blp.response(200, CertificateOut)
+def reinstate(body: dict[str, Any], identifier: str) -> Certificate:
+    """Reinstate a suspended certificate of the department (issuer)."""
+    certificate = services().lifecycle.reinstate(identifier, principal(), body["reason"])
+    db.session.commit()
+    return certificate
+
+
+@blp.route("/<identifier>/revoke", methods=["POST"])
+@requires(Role.ISSUER, action="revoke")
+@blp.arguments(RevokeIn)
+@blp.response(200, CertificateOut)
+def revoke(body: dict[str, Any], identifier: str) -> Certificate:
+    """Revoke a certificate of the department for good, with a reason code (issuer)."""
+    certificate = services().lifecycle.revoke(identifier, principal(), body["reason"])
+    db.session.commit()
+    return certificate
+
+
+@blp.route("/<identifier>/amend", methods=["POST"])
+@requires(Role.ISSUER, action="amend")
+@blp.arguments(AmendIn)
+@blp.response(201, CertificateOut)
+def amend(body: dict[str, Any], identifier: str) -> Certificate:
+    """Issue the next version with new field values; the old one becomes superseded (issuer)."""
+    validity = {k: body[k] for k in ("valid_from", "valid_until") if k in body}
+    certificate = services().lifecycle.amend(identifier, principal(), body["fields"], **validity)
+    db.session.commit()
     return certificate

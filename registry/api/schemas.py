@@ -13,7 +13,7 @@ from issuers.errors import InvalidCode
 from issuers.identifiers import validate_type_code
 from registry.catalog import FIELD_TYPES
 from registry.certificates import MAX_BATCH
-from registry.models import CertificateStatus, Role
+from registry.models import REVOCATION_REASONS, CertificateStatus, Role, utcnow
 
 
 def _code_validator(check: Any) -> Any:
@@ -180,9 +180,12 @@ class CertificateOut(Schema):
     fields = ma.fields.Dict()
     valid_from = When()
     valid_until = When(allow_none=True)
-    status = ma.fields.String()
+    status = ma.fields.Function(
+        lambda c: c.status_at(utcnow()), metadata={"description": "valid, suspended, revoked, superseded or expired"}
+    )
     status_reason = ma.fields.String(allow_none=True)
     version = ma.fields.Integer()
+    supersedes = ma.fields.Function(lambda c: c.supersedes.identifier if c.supersedes else None)
     seal_kid = ma.fields.String()
     issued_at = When()
     signed_form = ma.fields.String(metadata={"description": "SD-JWT (RFC 9901) signed with the department's seal"})
@@ -295,3 +298,17 @@ class HolderEntryPage(Schema):
     items = ma.fields.List(ma.fields.Nested(HolderEntryOut))
     next_cursor = ma.fields.Integer(allow_none=True)
     checkpoint = ma.fields.Nested(CheckpointOut, allow_none=True)
+
+
+class SuspendIn(Schema):
+    reason = ma.fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class RevokeIn(Schema):
+    reason = ma.fields.String(required=True, validate=validate.OneOf(REVOCATION_REASONS))
+
+
+class AmendIn(Schema):
+    fields = ma.fields.Dict(keys=ma.fields.String(), required=True, metadata={"description": "all the new values"})
+    valid_from = When(metadata={"description": "default: now"})
+    valid_until = When(allow_none=True, metadata={"description": "default: the amended certificate's"})

@@ -1,0 +1,110 @@
+"""Changes to an issued certificate by its department: suspend, reinstate, revoke, amend.
+
+Each change is one transaction: the row is locked, the transition checked against the status as of
+now (expiry included), the change made and logged together. A revoked or superseded certificate is
+final; an amendment is a new version with the next version number, and supersedes the old one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuers.identifiers import CertificateId
+from issuers.sdjwt import disclosed_values
+from registry.accesslog import AccessLog
+from registry.catalog import field_schema, to_claims
+from registry.certificates import CertificateService, IssueRequest, event
+from registry.errors import Conflict, NotFound, ValidationFailed
+from registry.models import REVOCATION_REASONS, Certificate, CertificateStatus, utcnow
+from registry.principals import Principal
+
+S = CertificateStatus
+# The statuses (as of now) from which each change may be made.
+ALLOWED = {
+    "suspend": {S.VALID},
+    "reinstate": {S.SUSPENDED},
+    "revoke": {S.VALID, S.SUSPENDED, S.EXPIRED},
+    "amend": {S.VALID},
+}
+
+
+class LifecycleService:
+    def __init__(self, session: Session, certificates: CertificateService) -> None:
+        self.session = session
+        self.certificates = certificates
+        self.log = AccessLog(session)
+
+    def _own(self, identifier: str, actor: Principal, change: str) -> Certificate:
+        """The actor's department's certificate, locked for the change; NotFound for anyone else's."""
+        certificate = self.session.scalar(
+            select(Certificate)
+            .where(Certificate.identifier == identifier, Certificate.department_id == actor.department_id)
+            .with_for_update(of=Certificate)
+        )
+        if certificate is None:
+            raise NotFound(f"no certificate {identifier} of your department", code="CERTIFICATE_NOT_FOUND")
+        status = certificate.status_at(utcnow())
+        if status not in ALLOWED[change]:
+            raise Conflict(f"a {status} certificate cannot be changed by {change}", code="INVALID_TRANSITION")
+        return certificate
+
+    def suspend(self, identifier: str, actor: Principal, reason: str | None = None) -> Certificate:
+        certificate = self._own(identifier, actor, "suspend")
+        certificate.status, certificate.status_reason = S.SUSPENDED, None
+        self._changed(actor, "suspend", certificate, reason)
+        return certificate
+
+    def reinstate(self, identifier: str, actor: Principal, reason: str | None = None) -> Certificate:
+        certificate = self._own(identifier, actor, "reinstate")
+        certificate.status, certificate.status_reason = S.VALID, None
+        self._changed(actor, "reinstate", certificate, reason)
+        return certificate
+
+    def revoke(self, identifier: str, actor: Principal, reason: str) -> Certificate:
+        if reason not in REVOCATION_REASONS:
+            raise ValidationFailed("unknown revocation reason", errors={"reason": [f"one of {REVOCATION_REASONS}"]})
+        certificate = self._own(identifier, actor, "revoke")
+        certificate.status, certificate.status_reason = S.REVOKED, reason
+        self._changed(actor, "revoke", certificate, reason)
+        return certificate
+
+    def amend(self, identifier: str, actor: Principal, fields: dict[str, Any], **validity: Any) -> Certificate:
+        """Issue the next version with new field values (all of them), superseding this one."""
+        old = self._own(identifier, actor, "amend")
+        try:
+            values = to_claims(field_schema(old.type).load(fields))
+        except ValidationError as e:
+            raise ValidationFailed("the amended fields are not valid", errors={"fields": e.messages}) from None
+        ident = CertificateId.parse(old.identifier)
+        if ident.version == 999:
+            raise Conflict("the certificate has reached version 999", code="VERSION_LIMIT")
+        now = utcnow()
+        valid_from = validity.get("valid_from") or now
+        valid_until = validity.get("valid_until", old.valid_until)
+        if valid_until is not None and valid_until <= valid_from:
+            raise ValidationFailed("valid_until must be after valid_from", errors={"valid_until": ["too early"]})
+        request = IssueRequest(
+            type_code=old.type.code,
+            holder_kind=old.holder_kind,
+            holder_id=disclosed_values(old.signed_form)["holder_id"],
+            holder_name=old.holder_name,
+            fields=fields,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+        signer = self.certificates.keys.signing_key(old.department)
+        row = self.certificates.sign(old.department, old.type, request, values, signer, now, ident.next_version(), old)
+        old.status, old.status_reason = S.SUPERSEDED, "superseded"
+        self.session.add(new := Certificate(**row))
+        self.session.flush()
+        self.log.record(actor, [event("superseded", old), event("amend", new)])
+        return new
+
+    def _changed(self, actor: Principal, action: str, certificate: Certificate, reason: str | None) -> None:
+        self.session.flush()
+        self.log.record(actor, [replace(event(action, certificate), reason=reason)])

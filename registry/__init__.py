@@ -17,6 +17,7 @@ from issuers.keystore import Keystore
 from registry import config as registry_config
 from registry.models import db
 from registry.services import Runtime
+from registry.statuslists import StatusListPublisher
 from registry.tokens import IdentityProviderTrust
 
 MIGRATIONS_DIR = str(registry_config.PROJECT_ROOT / "migrations")
@@ -48,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         idp_trust=IdentityProviderTrust(
             app.config["REGISTRY_IDP_ISSUER"], app.config["REGISTRY_IDP_AUDIENCE"], app.config["REGISTRY_IDP_JWKS"]
         ),
+        status_lists=StatusListPublisher(app.config["REGISTRY_ISSUER"], app.config["REGISTRY_STATUS_LIST_TTL"]),
     )
 
     from registry import api, cli

@@ -22,6 +22,7 @@ from registry.certificates import CertificateService, IssueRequest, event
 from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.models import REVOCATION_REASONS, Certificate, CertificateStatus, utcnow
 from registry.principals import Principal
+from registry.statuslists import StatusLists
 
 S = CertificateStatus
 # The statuses (as of now) from which each change may be made.
@@ -38,6 +39,7 @@ class LifecycleService:
         self.session = session
         self.certificates = certificates
         self.log = AccessLog(session)
+        self.lists = StatusLists(session)
 
     def _own(self, identifier: str, actor: Principal, change: str) -> Certificate:
         """The actor's department's certificate, locked for the change; NotFound for anyone else's."""
@@ -98,13 +100,18 @@ class LifecycleService:
             valid_until=valid_until,
         )
         signer = self.certificates.keys.signing_key(old.department)
-        row = self.certificates.sign(old.department, old.type, request, values, signer, now, ident.next_version(), old)
+        [slot] = self.lists.allocate(1)
+        row = self.certificates.sign(
+            old.department, old.type, request, values, signer, now, ident.next_version(), slot, old
+        )
         old.status, old.status_reason = S.SUPERSEDED, "superseded"
+        self.lists.changed(old.status_list)
         self.session.add(new := Certificate(**row))
         self.session.flush()
         self.log.record(actor, [event("superseded", old), event("amend", new)])
         return new
 
     def _changed(self, actor: Principal, action: str, certificate: Certificate, reason: str | None) -> None:
+        self.lists.changed(certificate.status_list)
         self.session.flush()
         self.log.record(actor, [replace(event(action, certificate), reason=reason)])

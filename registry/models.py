@@ -168,6 +168,24 @@ class CertificateStatus:
 REVOCATION_REASONS = ("issued_in_error", "superseded", "cancelled_by_holder", "license_withdrawn")
 
 
+class StatusList(db.Model):
+    """One numbered status list: which slot the next certificate gets, and a version bumped on every change.
+
+    Slots are handed out in the order of a keyed affine permutation of 0..size-1 (an odd multiplier and
+    a start drawn when the list is made), so neighbouring certificates do not get neighbouring bits.
+    """
+
+    __tablename__ = "status_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    size: Mapped[int]
+    allocated: Mapped[int]
+    multiplier: Mapped[int]
+    start: Mapped[int]
+    version: Mapped[int]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Certificate(db.Model):
     __tablename__ = "certificates"
 
@@ -192,6 +210,10 @@ class Certificate(db.Model):
     seal_kid: Mapped[str] = mapped_column(String(64))
     signed_form: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Where the certificate's bits are in the published status lists (one list number, both purposes).
+    # Empty only for certificates issued before status lists existed: verifiers fail those closed.
+    status_list: Mapped[int | None] = mapped_column(ForeignKey("status_lists.id"))
+    status_idx: Mapped[int | None]
 
     type: Mapped[CertificateType] = relationship(lazy="joined", innerjoin=True)
     department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
@@ -205,6 +227,7 @@ class Certificate(db.Model):
 
     __table_args__ = (
         UniqueConstraint("department_id", "serial", "version", name="uq_certificates_serial_version"),
+        UniqueConstraint("status_list", "status_idx", name="uq_certificates_status_slot"),
         Index("ix_certificates_department_id_id", "department_id", "id"),
         Index("ix_certificates_type_status", "type_id", "status"),
     )

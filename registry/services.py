@@ -18,7 +18,9 @@ from registry.dev_idp import DevIdentityProvider
 from registry.keys import KeyService
 from registry.lifecycle import LifecycleService
 from registry.models import db
+from registry.statuslists import StatusListPublisher
 from registry.tokens import AccessTokens, IdentityProviderTrust
+from registry.verification import VerificationService
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Runtime:
 
     keystore: Keystore
     idp_trust: IdentityProviderTrust
+    status_lists: StatusListPublisher
 
 
 class Services:
@@ -63,6 +66,10 @@ class Services:
             holder_key=self.config["REGISTRY_HOLDER_KEY"],
             issuer=self.config["REGISTRY_ISSUER"],
         )
+
+    @cached_property
+    def verification(self) -> VerificationService:
+        return VerificationService(self.session, self.keys, self.runtime.status_lists, self.config["REGISTRY_ISSUER"])
 
     @cached_property
     def lifecycle(self) -> LifecycleService:

@@ -8,11 +8,14 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+
 from issuers.codes import citizen_id_check, credit_code_check
 from registry.clients import hash_secret
 from registry.models import ApiClient, CertificateType, Department, Role, db
 from registry.principals import OPERATOR
 from registry.services import services
+from verifiers import Verifier
 
 _CREDIT_BODY = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CLIENT_SECRET = "test-client-secret"
@@ -150,3 +153,20 @@ def make_world() -> World:
     world.tokens["holder"] = holder_token(world.holder_id)
     world.tokens["other_holder"] = holder_token(citizen_id(), "赵六")
     return world
+
+
+def published_verifier(client: Any) -> Verifier:
+    """A verifier with what the registry publishes now: its JWKS and every status list, both purposes."""
+    from registry.models import StatusList
+
+    with client.application.app_context():
+        numbers = list(db.session.scalars(select(StatusList.id)))
+    lists = {}
+    for number in numbers:
+        for purpose in ("revocation", "suspension"):
+            response = client.get(f"/api/v1/status-lists/{number}/{purpose}")
+            assert response.status_code == 200
+            lists[f"{client.application.config['REGISTRY_ISSUER']}/api/v1/status-lists/{number}/{purpose}"] = (
+                response.get_data(as_text=True)
+            )
+    return Verifier.from_jwks(client.get("/.well-known/jwks.json").json, lists)

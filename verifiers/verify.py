@@ -14,6 +14,7 @@ import jwt
 
 from verifiers.errors import MalformedToken, VerificationFailed
 from verifiers.jwk import UnusableKey, public_key
+from verifiers.status import PURPOSES, InvalidStatusList, read_status_list
 
 CERTIFICATE_TYP = "dc+sd-jwt"
 
@@ -49,14 +50,20 @@ def _digest(disclosure: str) -> str:
 
 
 class Verifier:
-    """Verifies certificates with a fixed set of published keys; build it with `from_jwks`."""
+    """Verifies certificates with a fixed set of published keys and status lists; build it with `from_jwks`."""
 
-    def __init__(self, keys: dict[str, _Key]) -> None:
+    def __init__(self, keys: dict[str, _Key], jwks: dict[str, Any], status_lists: dict[str, str]) -> None:
         self._keys = keys
+        self._jwks = jwks
+        self._status_lists = status_lists
 
     @classmethod
-    def from_jwks(cls, jwks: dict[str, Any]) -> Verifier:
-        """Load a JWKS as the registry publishes it; keys of unknown algorithms are left out."""
+    def from_jwks(cls, jwks: dict[str, Any], status_lists: dict[str, str] | None = None) -> Verifier:
+        """Load a JWKS as the registry publishes it, and signed status lists by URL.
+
+        Keys of unknown algorithms are left out. Without the lists a certificate names, its status
+        check fails: it never passes unchecked.
+        """
         keys: dict[str, _Key] = {}
         for jwk in jwks.get("keys", []):
             if "kid" not in jwk:
@@ -65,7 +72,7 @@ class Verifier:
                 keys[jwk["kid"]] = _Key(jwk, public_key(jwk))
             except UnusableKey:
                 continue
-        return cls(keys)
+        return cls(keys, jwks, dict(status_lists or {}))
 
     def verify(self, sd_jwt: str, now: float | None = None) -> VerifiedCertificate:
         """Return the verified certificate or raise VerificationFailed listing every check.
@@ -107,7 +114,9 @@ class Verifier:
         checks.append(self._key_status(key.jwk, claims["iat"]))
         # 5. Validity period.
         checks.append(self._validity(claims, now))
-        # 6. Disclosures: each must be referenced by a digest in _sd.
+        # 6. Status: the certificate's bits in the signed revocation and suspension lists.
+        checks.append(self._status(claims, now))
+        # 7. Disclosures: each must be referenced by a digest in _sd.
         disclosed, check = self._disclosures(claims, disclosures)
         checks.append(check)
         if not all(c.passed for c in checks):
@@ -137,6 +146,29 @@ class Verifier:
         if "exp" in claims and now >= claims["exp"]:
             return Check("validity", False, "EXPIRED")
         return Check("validity", True, "OK")
+
+    def _status(self, claims: dict[str, Any], now: float) -> Check:
+        status = claims.get("status")
+        if not isinstance(status, dict) or not isinstance(status.get("idx"), int) or "list" not in status:
+            return Check("status", False, "STATUS_UNAVAILABLE", "the certificate names no status list")
+        found: dict[str, bool] = {}
+        for purpose in PURPOSES:
+            url = f"{status['list']}/{purpose}"
+            token = self._status_lists.get(url)
+            if token is None:
+                return Check("status", False, "STATUS_UNAVAILABLE", f"no {purpose} list {url}")
+            try:
+                status_list = read_status_list(token, self._jwks, now)
+                if status_list.url != url or status_list.purpose != purpose:
+                    raise InvalidStatusList(f"the list at {url} says it is {status_list.url}")
+                found[purpose] = status_list.is_set(status["idx"])
+            except InvalidStatusList as e:
+                return Check("status", False, "STATUS_UNAVAILABLE", str(e))
+        if found["revocation"]:
+            return Check("status", False, "REVOKED")
+        if found["suspension"]:
+            return Check("status", False, "SUSPENDED")
+        return Check("status", True, "OK")
 
     @staticmethod
     def _disclosures(claims: dict[str, Any], disclosures: list[str]) -> tuple[dict[str, Any], Check]:

@@ -41,5 +41,14 @@ def init_app(app: Flask) -> None:
     )
     api.init_app(app)
     problems.init_app(app)
-    for module in (oauth, wellknown, catalog, certificates, log):
-        api.register_blueprint(module.blp)
+    blueprints = (
+        oauth.blp,
+        wellknown.blp,
+        wellknown.status_blp,
+        wellknown.verify_blp,
+        catalog.blp,
+        certificates.blp,
+        log.blp,
+    )
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)

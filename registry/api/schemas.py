@@ -312,3 +312,25 @@ class AmendIn(Schema):
     fields = ma.fields.Dict(keys=ma.fields.String(), required=True, metadata={"description": "all the new values"})
     valid_from = When(metadata={"description": "default: now"})
     valid_until = When(allow_none=True, metadata={"description": "default: the amended certificate's"})
+
+
+class VerifyIn(Schema):
+    token = ma.fields.String(
+        required=True,
+        validate=validate.Length(1, 16_384),
+        metadata={"description": "the certificate's signed form (SD-JWT) as presented"},
+    )
+
+
+class CheckOut(Schema):
+    name = ma.fields.String()
+    passed = ma.fields.Boolean()
+    code = ma.fields.String(metadata={"description": "OK, or a stable failure code such as REVOKED or BAD_SIGNATURE"})
+    detail = ma.fields.String()
+
+
+class VerifyOut(Schema):
+    valid = ma.fields.Boolean()
+    checks = ma.fields.List(ma.fields.Nested(CheckOut))
+    claims = ma.fields.Dict(metadata={"description": "the signed core claims, when the certificate is valid"})
+    disclosed = ma.fields.Dict(metadata={"description": "the disclosed fields, when the certificate is valid"})

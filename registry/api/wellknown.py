@@ -1,4 +1,4 @@
-"""Published keys: every seal and registry key ever used, so that anyone can check any signature."""
+"""What the registry publishes for anyone: its keys, its status lists, and online verification."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from typing import Any
 from flask import Response, jsonify
 from flask_smorest import Blueprint
 
+from registry.api.schemas import VerifyIn, VerifyOut
+from registry.models import db
 from registry.services import services
+from registry.statuslists import StatusLists
+from registry.verification import VerificationResult
 
 blp = Blueprint("wellknown", __name__, url_prefix="/.well-known", description="Published keys")
 
@@ -20,3 +24,32 @@ def jwks() -> Response:
     response = jsonify(body)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+status_blp = Blueprint("status_lists", __name__, url_prefix="/api/v1/status-lists", description="Status lists")
+
+
+@status_blp.route("/<int:number>/<purpose>", methods=["GET"])
+@status_blp.doc(security=[])
+def status_list(number: int, purpose: str) -> Response:
+    """A W3C Bitstring Status List (purpose `revocation` or `suspension`) as a registry-signed JWT (public)."""
+    svc = services()
+    token = svc.runtime.status_lists.signed(StatusLists(db.session), number, purpose, svc.keys.signing_key(None))
+    response = Response(token, mimetype="application/vc+jwt")
+    response.headers["Cache-Control"] = f"public, max-age={svc.config['REGISTRY_STATUS_LIST_MAX_AGE']}"
+    return response
+
+
+verify_blp = Blueprint("verify", __name__, url_prefix="/api/v1", description="Online verification")
+
+
+@verify_blp.route("/verify", methods=["POST"])
+@verify_blp.arguments(VerifyIn)
+@verify_blp.response(200, VerifyOut)
+@verify_blp.doc(security=[])
+def verify(body: dict[str, Any]) -> VerificationResult:
+    """Check a presented certificate check by check: format, signature, issuer, key status, validity,
+    status lists, disclosures; never a bare "invalid" (public)."""
+    result = services().verification.verify(body["token"])
+    db.session.commit()  # the log entry
+    return result

@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from registry.models import Seal, db
-from tests.factories import World, certificate_body
+from tests.factories import World, certificate_body, published_verifier
 from verifiers import VerificationFailed, Verifier
 
 
@@ -31,7 +31,7 @@ def issue(client: FlaskClient, world: World) -> str:
 
 
 def verifier(client: FlaskClient) -> Verifier:
-    return Verifier.from_jwks(client.get("/.well-known/jwks.json").json)
+    return published_verifier(client)
 
 
 def test_jwks_publishes_status_validity_and_owner(client: FlaskClient, world: World) -> None:

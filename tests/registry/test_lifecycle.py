@@ -10,8 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from registry.models import LogEntry, db
-from tests.factories import World, certificate_body
-from verifiers import Verifier
+from tests.factories import World, certificate_body, published_verifier
 
 
 def issue(client: FlaskClient, world: World, **body: Any) -> dict[str, Any]:
@@ -87,7 +86,7 @@ def test_amendment_is_the_next_version_and_supersedes_the_old_one(client: FlaskC
     assert new["valid_until"] == old["valid_until"]
     assert status(client, world, old["identifier"]) == "superseded"
     # The new version is signed like any certificate, and still discloses the holder's full ID.
-    verified = Verifier.from_jwks(client.get("/.well-known/jwks.json").json).verify(new["signed_form"])
+    verified = published_verifier(client).verify(new["signed_form"])
     assert verified.claims["ver"] == 2 and verified.claims["jti"] == new["identifier"]
     assert verified.disclosed["holder_id"] == world.holder_id
     again = change(client, world, new["identifier"], "amend", fields=fields)

@@ -6,19 +6,53 @@ from typing import Any
 import pytest
 
 from issuers import sdjwt
-from issuers.signing import SoftwareSigner, generate_private_key
+from issuers.signing import SoftwareSigner, generate_private_key, jws_encode
+from registry.statuslists import encode_bits
 from verifiers import MalformedToken, VerificationFailed, Verifier
 
 DEPT = "11310000002418230T"
+LIST = "https://registry.test/api/v1/status-lists/1"
+REGISTRY = SoftwareSigner(generate_private_key())
+INDEX = 4711
 
 
 def jwks_for(signer: SoftwareSigner, **extra: Any) -> dict[str, Any]:
-    return {"keys": [{**signer.public_jwk(), "dept": DEPT, "nbf": 0, "exp": 2**40, **extra}]}
+    registry_key = {**REGISTRY.public_jwk(), "purpose": "registry", "nbf": 0, "exp": 2**40}
+    return {"keys": [{**signer.public_jwk(), "dept": DEPT, "nbf": 0, "exp": 2**40, **extra}, registry_key]}
+
+
+def status_list(purpose: str, indexes: list[int], signer: SoftwareSigner = REGISTRY, ttl: int = 600) -> str:
+    now = int(time.time())
+    claims = {
+        "sub": f"{LIST}/{purpose}",
+        "iat": now,
+        "exp": now + ttl,
+        "credentialSubject": {
+            "type": "BitstringStatusList",
+            "statusPurpose": purpose,
+            "encodedList": encode_bits(indexes),
+        },
+    }
+    return jws_encode(claims, signer, "vc+jwt")
+
+
+def lists(revoked: list[int] = [], suspended: list[int] = []) -> dict[str, str]:  # noqa: B006
+    return {
+        f"{LIST}/revocation": status_list("revocation", revoked),
+        f"{LIST}/suspension": status_list("suspension", suspended),
+    }
 
 
 def certificate(signer: SoftwareSigner, **claims: Any) -> str:
     now = int(time.time())
-    base = {"iss": "https://registry.test", "dept": DEPT, "iat": now, "nbf": now - 10, "exp": now + 3600}
+    base = {
+        "iss": "https://registry.test",
+        "dept": DEPT,
+        "iat": now,
+        "nbf": now - 10,
+        "exp": now + 3600,
+        "status": {"list": LIST, "idx": INDEX},
+    }
     return sdjwt.issue({**base, **claims}, {"holder_id": "11010519491231002X", "company_name": "示例"}, signer)
 
 
@@ -28,8 +62,10 @@ def signer() -> SoftwareSigner:
 
 
 def test_a_good_certificate_passes_every_check(signer: SoftwareSigner) -> None:
-    result = Verifier.from_jwks(jwks_for(signer)).verify(certificate(signer))
-    assert [c.name for c in result.checks] == ["format", "signature", "issuer", "key_status", "validity", "disclosures"]
+    result = Verifier.from_jwks(jwks_for(signer), lists(revoked=[1, 2], suspended=[3])).verify(certificate(signer))
+    names = [c.name for c in result.checks]
+    assert names == ["format", "signature", "issuer", "key_status", "validity", "status", "disclosures"]
+    assert all(c.passed for c in result.checks)
     assert result.disclosed == {"holder_id": "11010519491231002X", "company_name": "示例"}
 
 
@@ -37,6 +73,36 @@ def failure(verifier: Verifier, token: str) -> str:
     with pytest.raises(VerificationFailed) as caught:
         verifier.verify(token)
     return caught.value.code
+
+
+def test_a_revoked_certificate_fails(signer: SoftwareSigner) -> None:
+    assert failure(Verifier.from_jwks(jwks_for(signer), lists(revoked=[INDEX])), certificate(signer)) == "REVOKED"
+
+
+def test_a_suspended_certificate_fails(signer: SoftwareSigner) -> None:
+    assert failure(Verifier.from_jwks(jwks_for(signer), lists(suspended=[INDEX])), certificate(signer)) == "SUSPENDED"
+
+
+def test_without_its_status_lists_a_certificate_fails_closed(signer: SoftwareSigner) -> None:
+    assert failure(Verifier.from_jwks(jwks_for(signer)), certificate(signer)) == "STATUS_UNAVAILABLE"
+    only_one = {f"{LIST}/revocation": status_list("revocation", [])}
+    assert failure(Verifier.from_jwks(jwks_for(signer), only_one), certificate(signer)) == "STATUS_UNAVAILABLE"
+
+
+def test_an_expired_status_list_is_not_trusted(signer: SoftwareSigner) -> None:
+    stale = lists() | {f"{LIST}/suspension": status_list("suspension", [], ttl=-1)}
+    assert failure(Verifier.from_jwks(jwks_for(signer), stale), certificate(signer)) == "STATUS_UNAVAILABLE"
+
+
+def test_a_status_list_not_signed_by_the_registry_is_not_trusted(signer: SoftwareSigner) -> None:
+    # Signed by the department's seal: a published key, but not the registry's.
+    forged = lists() | {f"{LIST}/revocation": status_list("revocation", [], signer=signer)}
+    assert failure(Verifier.from_jwks(jwks_for(signer), forged), certificate(signer)) == "STATUS_UNAVAILABLE"
+
+
+def test_a_status_list_of_the_wrong_purpose_is_not_trusted(signer: SoftwareSigner) -> None:
+    swapped = {f"{LIST}/revocation": status_list("suspension", []), f"{LIST}/suspension": status_list("suspension", [])}
+    assert failure(Verifier.from_jwks(jwks_for(signer), swapped), certificate(signer)) == "STATUS_UNAVAILABLE"
 
 
 def test_a_tampered_signature_fails(signer: SoftwareSigner) -> None:
@@ -52,7 +118,7 @@ def test_a_tampered_disclosure_fails(signer: SoftwareSigner) -> None:
     parts = certificate(signer).split("~")
     salt, name, _ = json.loads(base64.urlsafe_b64decode(parts[1] + "=="))
     parts[1] = base64.urlsafe_b64encode(json.dumps([salt, name, "110105194912310038"]).encode()).rstrip(b"=").decode()
-    assert failure(Verifier.from_jwks(jwks_for(signer)), "~".join(parts)) == "DISCLOSURE_NOT_SIGNED"
+    assert failure(Verifier.from_jwks(jwks_for(signer), lists()), "~".join(parts)) == "DISCLOSURE_NOT_SIGNED"
 
 
 def test_an_unknown_key_fails(signer: SoftwareSigner) -> None:

@@ -1,0 +1,158 @@
+"""Status lists in the form of the W3C Bitstring Status List: slots for certificates, signed publication.
+
+Each certificate gets a slot (list number, index) at issuance and carries it in its signed form. The
+bits are not stored: they are derived from the certificates' statuses when a list is published, so a
+change shows the moment it commits. Two purposes share each list's slots: revocation (revoked or
+superseded) and suspension. Verifiers fetch whole lists, so the registry never learns which
+certificate they check.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+import secrets
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from issuers.signing import Signer, jws_encode
+from registry.errors import NotFound
+from registry.models import Certificate, CertificateStatus, StatusList, utcnow
+
+LIST_SIZE = 131_072  # 2^17 bits, 16 KiB: each certificate hides among as many others
+PURPOSES = {
+    "revocation": (CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED),
+    "suspension": (CertificateStatus.SUSPENDED,),
+}
+STATUS_LIST_TYP = "vc+jwt"
+
+
+def list_url(issuer: str, number: int) -> str:
+    """The stable URL of a list; `/<purpose>` after it gives the signed list of that purpose."""
+    return f"{issuer}/api/v1/status-lists/{number}"
+
+
+def encode_bits(indexes: list[int], size: int = LIST_SIZE) -> str:
+    """Set bits at `indexes` (index 0 the left-most bit), gzip, and encode as multibase base64url."""
+    bits = bytearray(size // 8)
+    for index in indexes:
+        bits[index // 8] |= 0x80 >> (index % 8)
+    compressed = gzip.compress(bytes(bits), mtime=0)
+    return "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode("ascii")
+
+
+class StatusLists:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def allocate(self, count: int) -> list[tuple[int, int]]:
+        """Hand out `count` slots, under a lock on the list being filled, opening new lists as they fill."""
+        slots: list[tuple[int, int]] = []
+        while len(slots) < count:
+            current = self.session.scalar(
+                select(StatusList)
+                .where(StatusList.allocated < StatusList.size)
+                .order_by(StatusList.id.desc())
+                .limit(1)
+                .with_for_update()
+            )
+            if current is None:
+                current = self._open_list()
+            take = min(count - len(slots), current.size - current.allocated)
+            for counter in range(current.allocated, current.allocated + take):
+                slots.append((current.id, (current.multiplier * counter + current.start) % current.size))
+            current.allocated += take
+            self.session.flush()
+        return slots
+
+    def _open_list(self) -> StatusList:
+        last = self.session.scalar(select(StatusList.id).order_by(StatusList.id.desc()).limit(1))
+        status_list = StatusList(
+            id=(last or 0) + 1,
+            size=LIST_SIZE,
+            allocated=0,
+            multiplier=secrets.randbelow(LIST_SIZE // 2) * 2 + 1,  # odd: a permutation modulo 2^17
+            start=secrets.randbelow(LIST_SIZE),
+            version=0,
+        )
+        self.session.add(status_list)
+        self.session.flush()
+        return status_list
+
+    def changed(self, number: int | None) -> None:
+        """Note that a certificate of list `number` changed status (cached publications go stale)."""
+        if number is not None:
+            statement = update(StatusList).where(StatusList.id == number).values(version=StatusList.version + 1)
+            self.session.execute(statement)
+
+    def find(self, number: int) -> StatusList | None:
+        """Return status list `number`, or None."""
+        return self.session.get(StatusList, number)
+
+    def get(self, number: int) -> StatusList:
+        """Return status list `number`; raise NotFound."""
+        status_list = self.find(number)
+        if status_list is None:
+            raise NotFound(f"no status list {number}", code="STATUS_LIST_NOT_FOUND")
+        return status_list
+
+    def set_indexes(self, number: int, purpose: str) -> list[int]:
+        query = select(Certificate.status_idx).where(
+            Certificate.status_list == number, Certificate.status.in_(PURPOSES[purpose])
+        )
+        return list(self.session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    version: int
+    expires: dt.datetime
+    token: str
+
+
+class StatusListPublisher:
+    """Signs status lists, and keeps each signed list until its list changes or it nears its expiry."""
+
+    def __init__(self, issuer: str, ttl: int) -> None:
+        self.issuer = issuer
+        self.ttl = ttl
+        self._cache: dict[tuple[int, str], Published] = {}
+        self._lock = threading.Lock()
+
+    def signed(self, lists: StatusLists, number: int, purpose: str, signer: Signer) -> str:
+        if purpose not in PURPOSES:
+            raise NotFound(f"no status purpose {purpose}", code="STATUS_LIST_NOT_FOUND")
+        version = lists.get(number).version
+        now = utcnow()
+        with self._lock:
+            cached = self._cache.get((number, purpose))
+        if cached and cached.version == version and cached.expires - now > dt.timedelta(seconds=self.ttl / 2):
+            return cached.token
+        url = f"{list_url(self.issuer, number)}/{purpose}"
+        expires = now + dt.timedelta(seconds=self.ttl)
+        claims = {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "id": url,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": self.issuer,
+            "validFrom": now.isoformat(),
+            "validUntil": expires.isoformat(),
+            "credentialSubject": {
+                "id": f"{url}#list",
+                "type": "BitstringStatusList",
+                "statusPurpose": purpose,
+                "encodedList": encode_bits(lists.set_indexes(number, purpose)),
+            },
+            "iss": self.issuer,
+            "sub": url,
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+        }
+        token = jws_encode(claims, signer, STATUS_LIST_TYP)
+        with self._lock:
+            self._cache[(number, purpose)] = Published(version, expires, token)
+        return token

@@ -1,0 +1,100 @@
+"""POST /api/v1/verify: anyone checks a presented certificate and gets every check with a stable code."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from registry.models import LogEntry, db
+from tests.factories import World, certificate_body
+
+CHECKS = ["format", "signature", "issuer", "key_status", "validity", "status", "disclosures"]
+
+
+def issue(client: FlaskClient, world: World, **body: Any) -> dict[str, Any]:
+    response = client.post(
+        "/api/v1/certificates",
+        json=certificate_body(world.type_a, holder_id=world.holder_id) | body,
+        headers=world.headers("issuer_a"),
+    )
+    assert response.status_code == 201
+    return dict(response.json)
+
+
+def verify(client: FlaskClient, token: str) -> dict[str, Any]:
+    response = client.post("/api/v1/verify", json={"token": token})
+    assert response.status_code == 200, response.json
+    return dict(response.json)
+
+
+def codes(result: dict[str, Any]) -> dict[str, str]:
+    return {c["name"]: c["code"] for c in result["checks"]}
+
+
+def test_a_valid_certificate_passes_every_check_in_order(client: FlaskClient, world: World) -> None:
+    cert = issue(client, world)
+    result = verify(client, cert["signed_form"])
+    assert result["valid"] is True
+    assert [c["name"] for c in result["checks"]] == CHECKS
+    assert set(codes(result).values()) == {"OK"}
+    assert result["claims"]["jti"] == cert["identifier"]
+    assert result["disclosed"]["company_name"] == "示例有限公司"
+
+
+def test_only_the_disclosures_presented_are_disclosed(client: FlaskClient, world: World) -> None:
+    jws, *disclosures, _ = issue(client, world)["signed_form"].split("~")
+    names = [json.loads(base64.urlsafe_b64decode(d + "==="))[1] for d in disclosures]
+    keep = [d for d, name in zip(disclosures, names, strict=True) if name == "company_name"]
+    result = verify(client, "~".join([jws, *keep, ""]))
+    assert result["valid"] and result["disclosed"] == {"company_name": "示例有限公司"}
+
+
+def test_each_failure_has_its_code(client: FlaskClient, world: World) -> None:
+    headers = world.headers("issuer_a")
+    revoked, suspended = issue(client, world), issue(client, world)
+    client.post(
+        f"/api/v1/certificates/{revoked['identifier']}/revoke", json={"reason": "issued_in_error"}, headers=headers
+    )
+    client.post(f"/api/v1/certificates/{suspended['identifier']}/suspend", json={}, headers=headers)
+    expired = issue(client, world, valid_from="2020-01-01T00:00:00Z", valid_until="2021-01-01T00:00:00Z")
+    assert codes(verify(client, revoked["signed_form"]))["status"] == "REVOKED"
+    assert codes(verify(client, suspended["signed_form"]))["status"] == "SUSPENDED"
+    assert codes(verify(client, expired["signed_form"]))["validity"] == "EXPIRED"
+
+    good = issue(client, world)["signed_form"]
+    head, payload, signature = good.split("~")[0].split(".")
+    tampered = f"{head}.{payload}.{signature[:-4]}AAAA~" + "~".join(good.split("~")[1:])
+    result = verify(client, tampered)
+    assert result["valid"] is False and codes(result)["signature"] == "BAD_SIGNATURE"
+    assert result["claims"] == {} and result["disclosed"] == {}
+
+    parts = good.split("~")
+    salt, name, _ = json.loads(base64.urlsafe_b64decode(parts[1] + "==="))
+    parts[1] = base64.urlsafe_b64encode(json.dumps([salt, name, "forged"]).encode()).rstrip(b"=").decode()
+    assert codes(verify(client, "~".join(parts)))["disclosures"] == "DISCLOSURE_NOT_SIGNED"
+
+
+def test_text_that_is_not_a_certificate_is_malformed_not_an_error(client: FlaskClient) -> None:
+    for text in ("hello", "a.b.c", "eyJhbGciOiJub25lIn0.e30.~"):
+        result = verify(client, text)
+        assert result["valid"] is False
+        assert result["checks"][0]["name"] == "format" and not result["checks"][0]["passed"]
+
+
+def test_verification_is_public_bounded_and_logged_for_the_holder(
+    client: FlaskClient, world: World, app: Flask
+) -> None:
+    cert = issue(client, world)
+    verify(client, cert["signed_form"])
+    with app.app_context():
+        entry = db.session.scalars(sa.select(LogEntry).order_by(LogEntry.idx.desc()).limit(1)).one()
+        assert (entry.action, entry.actor_kind, entry.certificate) == ("verify", "anonymous", cert["identifier"])
+    mine = client.get("/api/v1/me/access-log", headers=world.headers("holder")).json["items"]
+    assert mine[0]["entry"]["action"] == "verify"
+    assert client.post("/api/v1/verify", json={"token": "x" * 20_000}).status_code == 422
+    assert client.post("/api/v1/verify", json={}).status_code == 422

@@ -137,6 +137,9 @@ class Verifier:
             return Check("key_status", False, "KEY_COMPROMISED", "signed after the key was compromised")
         if not jwk.get("nbf", signed_at) <= signed_at <= jwk.get("exp", signed_at):
             return Check("key_status", False, "KEY_NOT_VALID_AT_SIGNING", "signed outside the key's validity")
+        if compromised_at is not None:
+            # Passes, flagged: signed before the compromise, yet the key's holder may want it re-issued.
+            return Check("key_status", True, "KEY_COMPROMISED_LATER", "signed before the key was compromised")
         return Check("key_status", True, "OK")
 
     @staticmethod

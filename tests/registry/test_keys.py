@@ -110,3 +110,14 @@ def test_seal_list_and_registry_key_rotation(app: Flask, world: World) -> None:
     listing = run(app, "seal", "list").output
     assert listing.count("registry") == 2
     assert "retired" in listing
+
+
+def test_certificates_signed_before_a_compromise_still_verify_flagged(
+    client: FlaskClient, world: World, app: Flask
+) -> None:
+    [seal] = seals_of(app, world.dept_a)
+    signed = issue(client, world)
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)).isoformat()
+    run(app, "seal", "compromise", "--kid", seal.kid, "--at", later)
+    result = verifier(client).verify(signed)
+    assert next(c for c in result.checks if c.name == "key_status").code == "KEY_COMPROMISED_LATER"

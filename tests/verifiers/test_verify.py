@@ -150,3 +150,16 @@ def test_an_access_token_is_not_a_certificate(signer: SoftwareSigner) -> None:
 def test_text_that_is_no_sd_jwt_is_malformed(signer: SoftwareSigner) -> None:
     with pytest.raises(MalformedToken):
         Verifier.from_jwks(jwks_for(signer)).verify("hello")
+
+
+def test_signed_before_a_compromise_passes_but_is_flagged(signer: SoftwareSigner) -> None:
+    token = certificate(signer)
+    jwks = jwks_for(signer, compromised_at=int(time.time()) + 60)
+    result = Verifier.from_jwks(jwks, lists()).verify(token)
+    key_status = next(c for c in result.checks if c.name == "key_status")
+    assert key_status.passed and key_status.code == "KEY_COMPROMISED_LATER"
+
+
+def test_signed_outside_the_keys_validity_fails(signer: SoftwareSigner) -> None:
+    jwks = jwks_for(signer, exp=int(time.time()) - 3600)
+    assert failure(Verifier.from_jwks(jwks, lists()), certificate(signer)) == "KEY_NOT_VALID_AT_SIGNING"

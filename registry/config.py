@@ -45,7 +45,7 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "REGISTRY_IDP_AUDIENCE": environ.get("REGISTRY_IDP_AUDIENCE", "registry"),
         "REGISTRY_IDP_JWKS": environ.get("REGISTRY_IDP_JWKS", ""),
         "REGISTRY_LOG_LEVEL": environ.get("REGISTRY_LOG_LEVEL", "INFO"),
-        "REGISTRY_STATUS_LIST_TTL": int(environ.get("REGISTRY_STATUS_LIST_TTL", "3600")),
+        "REGISTRY_STATUS_LIST_TTL": int(environ.get("REGISTRY_STATUS_LIST_TTL", "86400")),
         "REGISTRY_STATUS_LIST_MAX_AGE": int(environ.get("REGISTRY_STATUS_LIST_MAX_AGE", "60")),
     }
     for name, file in (("REGISTRY_KEYSTORE_SECRET", "keystore.secret"), ("REGISTRY_HOLDER_KEY", "holder.key")):

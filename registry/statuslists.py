@@ -89,6 +89,9 @@ class StatusLists:
             statement = update(StatusList).where(StatusList.id == number).values(version=StatusList.version + 1)
             self.session.execute(statement)
 
+    def numbers(self) -> list[int]:
+        return list(self.session.scalars(select(StatusList.id).order_by(StatusList.id)))
+
     def find(self, number: int) -> StatusList | None:
         """Return status list `number`, or None."""
         return self.session.get(StatusList, number)

@@ -12,12 +12,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuers.signing import jws_encode
 from registry.accesslog import AccessLog, Event
 from registry.keys import KeyService
-from registry.models import Certificate
+from registry.models import Certificate, utcnow
 from registry.principals import ANONYMOUS
 from registry.statuslists import PURPOSES, StatusListPublisher, StatusLists, list_url
 from verifiers import Check, MalformedToken, VerificationFailed, Verifier
+from verifiers.bundle import BUNDLE_TYP
 
 
 @dataclass
@@ -71,6 +73,23 @@ class VerificationService:
             return {}
         signer = self.keys.signing_key(None)
         return {f"{status['list']}/{p}": self.publisher.signed(lists, int(number), p, signer) for p in PURPOSES}
+
+    def bundle(self) -> str:
+        """Every published key and every current status list, signed together by the registry's key."""
+        lists = StatusLists(self.session)
+        signer = self.keys.signing_key(None)
+        status_lists = {
+            f"{list_url(self.issuer, number)}/{purpose}": self.publisher.signed(lists, number, purpose, signer)
+            for number in lists.numbers()
+            for purpose in PURPOSES
+        }
+        claims = {
+            "iss": self.issuer,
+            "iat": int(utcnow().timestamp()),
+            "jwks": self.keys.jwks(),
+            "status_lists": status_lists,
+        }
+        return jws_encode(claims, signer, BUNDLE_TYP)
 
     def _log(self, claims: dict[str, Any], result: VerificationResult) -> None:
         identifier = claims.get("jti") if isinstance(claims.get("jti"), str) else None

@@ -12,6 +12,7 @@ from typing import Any
 
 import jwt
 
+from verifiers.bundle import Bundle, StaleBundle, read_bundle
 from verifiers.errors import MalformedToken, VerificationFailed
 from verifiers.jwk import UnusableKey, public_key
 from verifiers.status import PURPOSES, InvalidStatusList, read_status_list
@@ -73,6 +74,14 @@ class Verifier:
             except UnusableKey:
                 continue
         return cls(keys, jwks, dict(status_lists or {}))
+
+    @classmethod
+    def from_bundle(cls, bundle: Bundle | str, *, max_age: float | None = None, now: float | None = None) -> Verifier:
+        """A verifier with a bundle's keys and status lists; raise StaleBundle if it is older than `max_age` s."""
+        checked = read_bundle(bundle) if isinstance(bundle, str) else bundle
+        if max_age is not None and checked.age(now) > max_age:
+            raise StaleBundle(checked.age(now), max_age)
+        return cls.from_jwks(checked.jwks, checked.status_lists)
 
     def verify(self, sd_jwt: str, now: float | None = None) -> VerifiedCertificate:
         """Return the verified certificate or raise VerificationFailed listing every check.

@@ -53,3 +53,12 @@ def verify(body: dict[str, Any]) -> VerificationResult:
     result = services().verification.verify(body["token"])
     db.session.commit()  # the log entry
     return result
+
+
+@verify_blp.route("/verifier-bundle", methods=["GET"])
+@verify_blp.doc(security=[])
+def verifier_bundle() -> Response:
+    """Every published key and current status list, signed by the registry, for offline verifiers (public)."""
+    response = Response(services().verification.bundle(), mimetype="application/jwt")
+    response.headers["Cache-Control"] = f"public, max-age={services().config['REGISTRY_STATUS_LIST_MAX_AGE']}"
+    return response

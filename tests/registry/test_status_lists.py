@@ -68,7 +68,7 @@ def test_the_published_list_is_a_signed_w3c_bitstring_status_list(client: FlaskC
     assert claims["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert claims["credentialSubject"]["statusPurpose"] == "revocation"
     assert claims["id"] == claims["sub"] == f"{url}/revocation"
-    assert claims["exp"] - claims["iat"] == 3600
+    assert claims["exp"] - claims["iat"] == 86_400
     assert len(published_bits(client, url, "revocation")) == 131_072 // 8
 
 

@@ -1,0 +1,146 @@
+"""certverify: fetch a signed bundle from a running registry, then check certificates with no registry at all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import venv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from issuers.signing import SoftwareSigner, generate_private_key, jws_encode
+from tests.factories import World, certificate_body
+from verifiers import InvalidBundle, read_bundle
+from verifiers.cli import main
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def served(app: Flask) -> Iterator[str]:
+    """The registry on a real loopback port, for as long as the test wants it."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def issue(client: FlaskClient, world: World) -> dict[str, Any]:
+    response = client.post(
+        "/api/v1/certificates", json=certificate_body(world.type_a), headers=world.headers("issuer_a")
+    )
+    assert response.status_code == 201
+    return dict(response.json)
+
+
+@pytest.fixture
+def offline(client: FlaskClient, world: World, served: str, tmp_path: Path) -> dict[str, Any]:
+    """A valid and a revoked certificate, and a bundle fetched over HTTP afterwards."""
+    good, revoked = issue(client, world), issue(client, world)
+    client.post(
+        f"/api/v1/certificates/{revoked['identifier']}/revoke",
+        json={"reason": "license_withdrawn"},
+        headers=world.headers("issuer_a"),
+    )
+    bundle = tmp_path / "bundle.json"
+    assert main(["bundle", "fetch", served, "-o", str(bundle)]) == 0
+    return {"good": good["signed_form"], "revoked": revoked["signed_form"], "bundle": bundle}
+
+
+def run(*args: str) -> int:
+    return main(list(args))
+
+
+def test_a_valid_certificate_checks_offline(offline: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("check", offline["good"], "--bundle", str(offline["bundle"])) == 0
+    out = capsys.readouterr().out
+    for name in ("format", "signature", "issuer", "key_status", "validity", "status", "disclosures"):
+        assert f"{name:12} PASS" in out
+    assert "company_name: 示例有限公司" in out and out.strip().endswith("VALID")
+
+
+def test_a_revoked_certificate_fails_offline(offline: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("check", offline["revoked"], "--bundle", str(offline["bundle"])) == 1
+    out = capsys.readouterr().out
+    assert "status       FAIL  REVOKED" in out and "NOT VALID: REVOKED" in out
+
+
+def test_urls_and_files_are_read_as_presented(offline: dict[str, Any], tmp_path: Path) -> None:
+    assert run("check", f"https://registry.test/v/{offline['good']}", "--bundle", str(offline["bundle"])) == 0
+    held = tmp_path / "token.txt"
+    held.write_text(offline["good"] + "\n")
+    assert run("check", str(held), "--bundle", str(offline["bundle"])) == 0
+
+
+def test_a_stale_bundle_fails_with_max_age_and_warns_without(
+    offline: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("check", offline["good"], "--bundle", str(offline["bundle"]), "--max-age", "0") == 1
+    assert "STALE_BUNDLE" in capsys.readouterr().out
+    monkeypatch.setattr("verifiers.cli.WARN_AGE", -1)
+    assert run("check", offline["good"], "--bundle", str(offline["bundle"])) == 0
+    assert "warning: the bundle is" in capsys.readouterr().err
+
+
+def test_bundles_that_cannot_be_trusted_stop_the_check(offline: dict[str, Any], tmp_path: Path) -> None:
+    assert run("check", offline["good"], "--bundle", str(tmp_path / "missing.json")) == 2
+    assert run("check", offline["good"], "--bundle", str(offline["bundle"]), "--trust-kid", "someone-else") == 2
+    claims = jwt.decode(offline["bundle"].read_text(), options={"verify_signature": False})
+    forger = SoftwareSigner(generate_private_key())
+    forged_keys = {"keys": [*claims["jwks"]["keys"], {**forger.public_jwk(), "purpose": "registry"}]}
+    forged = tmp_path / "forged.json"
+    forged.write_text(jws_encode({**claims, "jwks": forged_keys}, forger, "verifier-bundle+jwt"))
+    real_kid = jwt.get_unverified_header(offline["bundle"].read_text())["kid"]
+    with pytest.raises(InvalidBundle):
+        read_bundle(forged.read_text(), trusted_kids=[real_kid])
+    assert run("check", offline["good"], "--bundle", str(forged), "--trust-kid", real_kid) == 2
+    tampered = tmp_path / "tampered.json"
+    head, payload, signature = offline["bundle"].read_text().split(".")
+    tampered.write_text(f"{head}.{payload[:-8]}AAAAAAAA.{signature}")
+    assert run("check", offline["good"], "--bundle", str(tampered)) == 2
+
+
+def test_the_verifier_installs_and_runs_on_its_own(offline: dict[str, Any], tmp_path: Path) -> None:
+    env_dir = tmp_path / "standalone"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    # Install from a copy: a build leaves build/ and egg-info behind in the folder it builds.
+    source = shutil.copytree(
+        PROJECT / "verifiers", tmp_path / "verifiers-source", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    pip = subprocess.run(
+        [env_dir / "bin" / "python", "-m", "pip", "install", "--quiet", str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert pip.returncode == 0, pip.stderr
+    # Run from an empty folder, so nothing of this repository can be imported by accident.
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    checked = subprocess.run(
+        [env_dir / "bin" / "certverify", "check", offline["good"], "--bundle", str(offline["bundle"])],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=env,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.strip().endswith("VALID")
+    isolated = subprocess.run(
+        [env_dir / "bin" / "python", "-c", "import registry"], capture_output=True, cwd=workdir, env=env, timeout=60
+    )
+    assert isolated.returncode != 0  # the registry is not there, and not needed
+    assert sys.prefix != str(env_dir)

@@ -1,0 +1,144 @@
+"""certverify: check registry certificates offline with a signed bundle of keys and status lists.
+
+    certverify bundle fetch https://registry.example -o bundle.json
+    certverify check <token | verification URL | file with either | QR image> --bundle bundle.json [--max-age 3600]
+
+`check` prints every check and exits 0 when the certificate is valid, 1 when it is not, 2 when it
+could not check at all (no bundle, a bad bundle, unreadable input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+from verifiers.bundle import InvalidBundle, StaleBundle, dump_summary, read_bundle
+from verifiers.errors import MalformedToken, VerificationFailed
+from verifiers.verify import Check, Verifier
+
+WARN_AGE = 24 * 3600  # without --max-age, an older bundle is used with a warning
+BUNDLE_PATH = "/api/v1/verifier-bundle"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
+
+
+class UsageError(Exception):
+    """The command could not run: exit 2."""
+
+
+def _token_from_url(url: str) -> str:
+    """The signed form in a verification URL: the path segment after /v/."""
+    path = urllib.parse.urlparse(url).path
+    if "/v/" not in path:
+        raise UsageError(f"{url} is not a verification URL (…/v/<token>)")
+    return urllib.parse.unquote(path.split("/v/", 1)[1])
+
+
+def _decode_qr(path: Path) -> str:
+    try:
+        from PIL import Image  # type: ignore[import-not-found,unused-ignore]
+        from pyzbar.pyzbar import decode  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as e:
+        raise UsageError(
+            "reading QR images needs pyzbar and Pillow (pip install pyzbar pillow; apt install libzbar0)"
+        ) from e
+    found = decode(Image.open(path))
+    if not found:
+        raise UsageError(f"no QR code found in {path}")
+    return str(found[0].data.decode("utf-8"))
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a token is longer than any file name may be
+        return False
+
+
+def presented_token(text: str) -> str:
+    """What was presented, as the bare signed form: a token, a verification URL, or a file holding one."""
+    path = Path(text)
+    if _is_file(path):
+        text = _decode_qr(path) if path.suffix.lower() in IMAGE_SUFFIXES else path.read_text().strip()
+    text = text.strip()
+    return _token_from_url(text) if "://" in text else text
+
+
+def _print_checks(checks: Sequence[Check]) -> None:
+    for check in checks:
+        verdict = "PASS" if check.passed else "FAIL"
+        print(f"{check.name:12} {verdict}  {check.code}{'  ' + check.detail if check.detail else ''}")
+
+
+def fetch_bundle(registry: str, output: Path) -> None:
+    url = registry.rstrip("/") + BUNDLE_PATH
+    if not url.startswith(("https://", "http://")):
+        raise UsageError("the registry's address must be an http(s) URL")
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - scheme checked above
+        text = response.read().decode("utf-8")
+    bundle = read_bundle(text)
+    output.write_text(text)
+    print(f"saved {output}: {dump_summary(bundle)}")
+
+
+def check(presented: str, bundle_path: Path, max_age: float | None, trusted: Sequence[str]) -> int:
+    try:
+        bundle = read_bundle(bundle_path.read_text().strip(), trusted)
+    except FileNotFoundError as e:
+        raise UsageError(f"no bundle at {bundle_path}: run `certverify bundle fetch` first") from e
+    age = bundle.age()
+    if max_age is None and age > WARN_AGE:
+        print(f"warning: the bundle is {age / 3600:.1f} hours old; fetch a new one or set --max-age", file=sys.stderr)
+    verifier = Verifier.from_bundle(bundle, max_age=max_age)
+    try:
+        result = verifier.verify(presented_token(presented))
+    except VerificationFailed as e:
+        _print_checks(e.checks)
+        print(f"NOT VALID: {e.code}")
+        return 1
+    except MalformedToken as e:
+        print(f"NOT VALID: not a certificate ({e})")
+        return 1
+    _print_checks(result.checks)
+    for name, value in {
+        **{k: v for k, v in result.claims.items() if not k.startswith("_")},
+        **result.disclosed,
+    }.items():
+        print(f"  {name}: {value}")
+    print("VALID")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="certverify", description="Check registry certificates offline.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    bundle = commands.add_parser("bundle", help="bundles of keys and status lists").add_subparsers(
+        dest="action", required=True
+    )
+    fetch = bundle.add_parser("fetch", help="download the registry's signed bundle")
+    fetch.add_argument("registry", help="the registry's base URL")
+    fetch.add_argument("-o", "--output", type=Path, default=Path("bundle.json"))
+    checker = commands.add_parser("check", help="check a certificate")
+    checker.add_argument("presented", help="token, verification URL, or a file (text or QR image) holding one")
+    checker.add_argument("--bundle", type=Path, default=Path("bundle.json"))
+    checker.add_argument("--max-age", type=float, help="fail, not warn, when the bundle is older (seconds)")
+    checker.add_argument("--trust-kid", action="append", default=[], help="accept bundles signed by this key only")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "bundle":
+            fetch_bundle(args.registry, args.output)
+            return 0
+        return check(args.presented, args.bundle, args.max_age, args.trust_kid)
+    except StaleBundle as e:
+        print(f"NOT CHECKED: STALE_BUNDLE: {e}")
+        return 1
+    except (UsageError, InvalidBundle, OSError) as e:
+        print(f"certverify: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: venv run test lint fmt mypy bench clean
+.PHONY: venv system-deps run test lint fmt mypy bench clean
 
 venv: $(VENV)/.installed
 
@@ -23,8 +23,14 @@ run: venv
 	REGISTRY_ENV=development $(FLASK) demo load
 	REGISTRY_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
+# System tools the tests use: zbar, a QR reader that is not ours (Debian's zbar-tools).
+system-deps:
+	@command -v zbarimg >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq zbar-tools >/dev/null; \
+	  else echo "zbarimg is missing: run sudo apt-get install zbar-tools"; exit 1; fi; }
+
 # The whole suite on SQLite; set REGISTRY_TEST_DATABASE_URL to run it on PostgreSQL.
-test: venv
+test: venv system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -61,3 +61,10 @@ def disclosed_values(sd_jwt: str) -> dict[str, Any]:
         _salt, name, value = json.loads(base64.urlsafe_b64decode(disclosure + "=" * (-len(disclosure) % 4)))
         values[name] = value
     return values
+
+
+def present(sd_jwt: str, names: set[str]) -> str:
+    """The SD-JWT with only the disclosures of the named claims, as a holder presents it."""
+    jwt, *disclosures, _ = sd_jwt.split("~")
+    kept = [d for d in disclosures if json.loads(base64.urlsafe_b64decode(d + "=" * (-len(d) % 4)))[1] in names]
+    return "~".join([jwt, *kept, ""])

@@ -158,8 +158,12 @@ def compact_json(value: Any) -> bytes:
     return _COMPACT.encode(value).encode("utf-8")
 
 
-def jws_encode(payload: dict[str, Any], signer: Signer, typ: str) -> str:
-    """Sign a JSON payload as a compact JWS with the signer's kid and alg and the given typ header."""
+def jws_encode(payload: dict[str, Any], signer: Signer, typ: str, *, with_kid: bool = True) -> str:
+    """Sign a JSON payload as a compact JWS with the signer's alg, the given typ and (normally) its kid.
+
+    Leave the kid out only where every byte counts (QR codes) and the verifier can find the key otherwise.
+    """
     # PyJWS hands the signer to _SignerAlgorithm.prepare_key; its annotation knows only key types.
     key: Any = signer
-    return _jws.encode(compact_json(payload), key, algorithm=signer.alg, headers={"kid": signer.kid, "typ": typ})
+    headers = {"kid": signer.kid, "typ": typ} if with_kid else {"typ": typ}
+    return _jws.encode(compact_json(payload), key, algorithm=signer.alg, headers=headers)

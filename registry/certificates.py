@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from issuers import sdjwt
 from issuers.codes import mask_id
+from issuers.compact import issue_compact
 from issuers.identifiers import CertificateId, new_serial
 from issuers.signing import Signer
 from registry.accesslog import AccessLog, Event
@@ -31,6 +32,7 @@ from registry.models import (
     utcnow,
 )
 from registry.principals import HOLDER_ROLE, Principal, holder_ref
+from registry.qr import RenderedQr, render, verification_url
 from registry.statuslists import StatusLists, list_url
 
 MAX_BATCH = 1000
@@ -224,6 +226,9 @@ class CertificateService:
         if request.valid_until is not None:
             claims["exp"] = int(request.valid_until.timestamp())
         signed = sdjwt.issue(claims, {"holder_id": request.holder_id, **values}, signer)
+        compact = issue_compact(
+            identifier, request.holder_name, claims["iat"], claims["nbf"], claims.get("exp"), slot, signer
+        )
         return {
             "identifier": identifier,
             "type_id": ctype.id,
@@ -240,6 +245,7 @@ class CertificateService:
             "status": CertificateStatus.VALID,
             "seal_kid": signer.kid,
             "signed_form": signed,
+            "compact_form": compact,
             "issued_at": now,
             "supersedes_id": supersedes.id if supersedes else None,
             "status_list": slot[0],
@@ -257,7 +263,7 @@ class CertificateService:
             return query.where(Certificate.holder_ref == principal.holder_ref)
         raise Forbidden("this role may not read certificates", code="ROLE_NOT_PERMITTED")
 
-    def get(self, identifier: str, principal: Principal) -> Certificate:
+    def get(self, identifier: str, principal: Principal, action: str = "read") -> Certificate:
         """Return a certificate the principal may read, and log the read.
 
         Raise NotFound for one that is absent or not theirs; the error names the certificate's
@@ -268,10 +274,26 @@ class CertificateService:
             error = NotFound(f"no certificate {identifier} that you may read", code="CERTIFICATE_NOT_FOUND")
             hidden = self.session.scalar(select(Certificate).where(Certificate.identifier == identifier))
             if hidden is not None:
-                error.subject = event("read", hidden)
+                error.subject = event(action, hidden)
             raise error
-        self.log.record(principal, [event("read", certificate)])
+        self.log.record(principal, [event(action, certificate)])
         return certificate
+
+    def qr(self, identifier: str, principal: Principal, fmt: str, disclose: set[str]) -> RenderedQr:
+        """The QR code a holder shows: the compact form by default, or the SD-JWT with chosen disclosures."""
+        certificate = self.get(identifier, principal, action="qr")
+        if disclose:
+            unknown = disclose - {"holder_id", *certificate.fields}
+            if unknown:
+                raise ValidationFailed("no such fields", errors={"disclose": sorted(unknown)})
+            presented = sdjwt.present(certificate.signed_form, disclose)
+        elif certificate.compact_form:
+            presented = certificate.compact_form
+        else:
+            raise ValidationFailed(
+                "this certificate predates compact forms; choose disclosures", code="NO_COMPACT_FORM"
+            )
+        return render(verification_url(self.issuer, presented), fmt)
 
     def list(
         self, principal: Principal, filters: CertificateFilter, *, limit: int, after: int | None

@@ -209,6 +209,8 @@ class Certificate(db.Model):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
     seal_kid: Mapped[str] = mapped_column(String(64))
     signed_form: Mapped[str] = mapped_column(Text)
+    # The core claims alone, signed by the same seal, small enough for a QR code (issuers.compact).
+    compact_form: Mapped[str | None] = mapped_column(Text)
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Where the certificate's bits are in the published status lists (one list number, both purposes).
     # Empty only for certificates issued before status lists existed: verifiers fail those closed.

@@ -20,6 +20,7 @@ from registry.principals import ANONYMOUS
 from registry.statuslists import PURPOSES, StatusListPublisher, StatusLists, list_url
 from verifiers import Check, MalformedToken, VerificationFailed, Verifier
 from verifiers.bundle import BUNDLE_TYP
+from verifiers.verify import IDENTIFIER_ROOT, token_from_presented
 
 
 @dataclass
@@ -47,10 +48,16 @@ class VerificationService:
         self.publisher = publisher
         self.issuer = issuer
 
-    def verify(self, token: str) -> VerificationResult:
-        """Check a presented signed form, every check in order; log it (anonymously) for the holder."""
+    def verify(self, presented: str) -> VerificationResult:
+        """Check a presented signed form (or the URL of a QR code), every check in order; log it for the holder."""
+        try:
+            token = token_from_presented(presented)
+        except MalformedToken as e:
+            result = VerificationResult(False, [Check("format", False, "MALFORMED", str(e))])
+            self._log({}, result)
+            return result
         claims = _unverified_claims(token)
-        verifier = Verifier.from_jwks(self.keys.jwks(), self._status_lists(claims))
+        verifier = Verifier.from_jwks(self.keys.jwks(), self._status_lists(claims), self.issuer)
         try:
             verified = verifier.verify(token)
             result = VerificationResult(True, verified.checks, verified.claims, verified.disclosed)
@@ -63,16 +70,20 @@ class VerificationService:
 
     def _status_lists(self, claims: dict[str, Any]) -> dict[str, str]:
         """The signed lists the certificate names, when they are this registry's; else none (the check fails)."""
-        status = claims.get("status")
-        if not isinstance(status, dict) or not isinstance(status.get("list"), str):
-            return {}
+        status, slot = claims.get("status"), claims.get("st")
         prefix = list_url(self.issuer, 0)[: -len("0")]
-        number = status["list"][len(prefix) :]
+        if isinstance(status, dict) and isinstance(status.get("list"), str) and status["list"].startswith(prefix):
+            number = status["list"][len(prefix) :]
+        elif isinstance(slot, list) and slot:
+            number = str(slot[0])  # the compact form names its list by number
+        else:
+            return {}
         lists = StatusLists(self.session)
-        if not status["list"].startswith(prefix) or not number.isdigit() or lists.find(int(number)) is None:
+        if not number.isdigit() or lists.find(int(number)) is None:
             return {}
         signer = self.keys.signing_key(None)
-        return {f"{status['list']}/{p}": self.publisher.signed(lists, int(number), p, signer) for p in PURPOSES}
+        url = list_url(self.issuer, int(number))
+        return {f"{url}/{p}": self.publisher.signed(lists, int(number), p, signer) for p in PURPOSES}
 
     def bundle(self) -> str:
         """Every published key and every current status list, signed together by the registry's key."""
@@ -93,6 +104,8 @@ class VerificationService:
 
     def _log(self, claims: dict[str, Any], result: VerificationResult) -> None:
         identifier = claims.get("jti") if isinstance(claims.get("jti"), str) else None
+        if identifier and not identifier.startswith(IDENTIFIER_ROOT):
+            identifier = IDENTIFIER_ROOT + identifier  # the compact form leaves the fixed root out
         certificate = (
             self.session.scalar(select(Certificate).where(Certificate.identifier == identifier)) if identifier else None
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,23 +28,16 @@ class UsageError(Exception):
     """The command could not run: exit 2."""
 
 
-def _token_from_url(url: str) -> str:
-    """The signed form in a verification URL: the path segment after /v/."""
-    path = urllib.parse.urlparse(url).path
-    if "/v/" not in path:
-        raise UsageError(f"{url} is not a verification URL (…/v/<token>)")
-    return urllib.parse.unquote(path.split("/v/", 1)[1])
-
-
 def _decode_qr(path: Path) -> str:
     try:
         from PIL import Image  # type: ignore[import-not-found,unused-ignore]
-        from pyzbar.pyzbar import decode  # type: ignore[import-not-found,unused-ignore]
+        from pyzbar.pyzbar import ZBarSymbol, decode  # type: ignore[import-not-found,unused-ignore]
     except ImportError as e:
         raise UsageError(
             "reading QR images needs pyzbar and Pillow (pip install pyzbar pillow; apt install libzbar0)"
         ) from e
-    found = decode(Image.open(path))
+    # QR only: with every symbology on, zbar may also "find" a linear barcode in the pattern.
+    found = decode(Image.open(path), symbols=[ZBarSymbol.QRCODE])
     if not found:
         raise UsageError(f"no QR code found in {path}")
     return str(found[0].data.decode("utf-8"))
@@ -63,8 +55,7 @@ def presented_token(text: str) -> str:
     path = Path(text)
     if _is_file(path):
         text = _decode_qr(path) if path.suffix.lower() in IMAGE_SUFFIXES else path.read_text().strip()
-    text = text.strip()
-    return _token_from_url(text) if "://" in text else text
+    return text.strip()
 
 
 def _print_checks(checks: Sequence[Check]) -> None:
@@ -94,7 +85,7 @@ def check(presented: str, bundle_path: Path, max_age: float | None, trusted: Seq
         print(f"warning: the bundle is {age / 3600:.1f} hours old; fetch a new one or set --max-age", file=sys.stderr)
     verifier = Verifier.from_bundle(bundle, max_age=max_age)
     try:
-        result = verifier.verify(presented_token(presented))
+        result = verifier.verify(presented_token(presented))  # a verification URL is read by verify()
     except VerificationFailed as e:
         _print_checks(e.checks)
         print(f"NOT VALID: {e.code}")

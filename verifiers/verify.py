@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import json
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,20 @@ from verifiers.jwk import UnusableKey, public_key
 from verifiers.status import PURPOSES, InvalidStatusList, read_status_list
 
 CERTIFICATE_TYP = "dc+sd-jwt"
+COMPACT_TYP = "qr+jwt"
+IDENTIFIER_ROOT = "1.2.156.3005.2."
+STATUS_LISTS_PATH = "/api/v1/status-lists/"
+
+
+def token_from_presented(text: str) -> str:
+    """The signed form in what a holder presents: the token itself, or a verification URL …/v/<token>."""
+    text = text.strip()
+    if "://" not in text:
+        return text
+    path = urllib.parse.urlparse(text).path
+    if "/v/" not in path:
+        raise MalformedToken("not a verification URL (…/v/<token>)")
+    return urllib.parse.unquote(path.split("/v/", 1)[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,17 +68,22 @@ def _digest(disclosure: str) -> str:
 class Verifier:
     """Verifies certificates with a fixed set of published keys and status lists; build it with `from_jwks`."""
 
-    def __init__(self, keys: dict[str, _Key], jwks: dict[str, Any], status_lists: dict[str, str]) -> None:
+    def __init__(
+        self, keys: dict[str, _Key], jwks: dict[str, Any], status_lists: dict[str, str], issuer: str | None
+    ) -> None:
         self._keys = keys
         self._jwks = jwks
         self._status_lists = status_lists
+        self._issuer = issuer
 
     @classmethod
-    def from_jwks(cls, jwks: dict[str, Any], status_lists: dict[str, str] | None = None) -> Verifier:
-        """Load a JWKS as the registry publishes it, and signed status lists by URL.
+    def from_jwks(
+        cls, jwks: dict[str, Any], status_lists: dict[str, str] | None = None, issuer: str | None = None
+    ) -> Verifier:
+        """Load a JWKS as the registry publishes it, signed status lists by URL, and the registry's base URL.
 
         Keys of unknown algorithms are left out. Without the lists a certificate names, its status
-        check fails: it never passes unchecked.
+        check fails: it never passes unchecked. The base URL resolves compact forms' status slots.
         """
         keys: dict[str, _Key] = {}
         for jwk in jwks.get("keys", []):
@@ -73,7 +93,7 @@ class Verifier:
                 keys[jwk["kid"]] = _Key(jwk, public_key(jwk))
             except UnusableKey:
                 continue
-        return cls(keys, jwks, dict(status_lists or {}))
+        return cls(keys, jwks, dict(status_lists or {}), issuer)
 
     @classmethod
     def from_bundle(cls, bundle: Bundle | str, *, max_age: float | None = None, now: float | None = None) -> Verifier:
@@ -81,7 +101,7 @@ class Verifier:
         checked = read_bundle(bundle) if isinstance(bundle, str) else bundle
         if max_age is not None and checked.age(now) > max_age:
             raise StaleBundle(checked.age(now), max_age)
-        return cls.from_jwks(checked.jwks, checked.status_lists)
+        return cls.from_jwks(checked.jwks, checked.status_lists, checked.issuer)
 
     def verify(self, sd_jwt: str, now: float | None = None) -> VerifiedCertificate:
         """Return the verified certificate or raise VerificationFailed listing every check.
@@ -89,13 +109,16 @@ class Verifier:
         A check that cannot run (say, no key to check the signature with) fails; it never passes.
         """
         now = time.time() if now is None else now
-        jws, disclosures = self._split(sd_jwt)
+        sd_jwt = token_from_presented(sd_jwt)
         checks: list[Check] = []
-        # 1. Format: a JWS whose header names a kid and the certificate typ.
+        # 1. Format: a JWS with the certificate typ (the full SD-JWT, or the compact form of a QR code).
         try:
-            header = jwt.get_unverified_header(jws)
+            header = jwt.get_unverified_header(sd_jwt.split("~")[0])
         except jwt.DecodeError as e:
             raise MalformedToken(str(e)) from e
+        if header.get("typ") == COMPACT_TYP and "~" not in sd_jwt:
+            return self._verify_compact(sd_jwt, now, checks)
+        jws, disclosures = self._split(sd_jwt)
         if header.get("typ") != CERTIFICATE_TYP:
             checks.append(Check("format", False, "WRONG_TYPE", f"typ is {header.get('typ')!r}"))
             raise VerificationFailed(checks)
@@ -131,6 +154,57 @@ class Verifier:
         if not all(c.passed for c in checks):
             raise VerificationFailed(checks)
         return VerifiedCertificate(claims, disclosed, key.jwk["kid"], checks)
+
+    def _verify_compact(self, token: str, now: float, checks: list[Check]) -> VerifiedCertificate:
+        """The compact form: no kid, so the seals of the department its identifier names are tried."""
+        try:
+            unverified = jwt.decode(token, options={"verify_signature": False})
+            type_code, issuer_code = str(unverified["jti"]).split(".")[:2]
+        except (jwt.DecodeError, KeyError, ValueError) as e:
+            checks.append(Check("format", False, "MALFORMED", "the compact form has no identifier"))
+            raise VerificationFailed(checks) from e
+        checks.append(Check("format", True, "OK"))
+        # 2. Signature, by one of the issuing department's published seals, algorithm pinned per key.
+        claims = None
+        for key in (k for k in self._keys.values() if k.jwk.get("dept") == issuer_code):
+            try:
+                claims = jwt.decode(
+                    token,
+                    key.public_key,
+                    algorithms=[key.jwk["alg"]],
+                    options={"verify_exp": False, "verify_nbf": False, "require": ["iat", "jti"]},
+                )
+                break
+            except jwt.InvalidTokenError:
+                continue
+        if claims is None:
+            checks.append(Check("signature", False, "BAD_SIGNATURE", "no seal of the issuing department verifies it"))
+            raise VerificationFailed(checks)
+        checks.append(Check("signature", True, "OK"))
+        # 3. Issuer: the seal that verified it belongs to the department the identifier names.
+        checks.append(Check("issuer", True, "OK"))
+        full: dict[str, Any] = {
+            "jti": IDENTIFIER_ROOT + claims["jti"],
+            "vct": type_code,
+            "dept": issuer_code,
+            "holder_name": claims.get("nm"),
+            "iat": claims["iat"],
+            "nbf": claims.get("nbf", claims["iat"]),
+        }
+        if "exp" in claims:
+            full["exp"] = claims["exp"]
+        slot = claims.get("st")
+        if self._issuer and isinstance(slot, list) and len(slot) == 2:
+            full["status"] = {"list": f"{self._issuer}{STATUS_LISTS_PATH}{slot[0]}", "idx": slot[1]}
+        # 4.-6. Key status at signing time, validity, status lists: as for the full form.
+        checks.append(self._key_status(key.jwk, full["iat"]))
+        checks.append(self._validity(full, now))
+        checks.append(self._status(full, now))
+        # 7. Disclosures: the compact form discloses nothing beyond its core claims.
+        checks.append(Check("disclosures", True, "OK", "none: the compact form carries the core claims only"))
+        if not all(c.passed for c in checks):
+            raise VerificationFailed(checks)
+        return VerifiedCertificate(full, {}, key.jwk["kid"], checks)
 
     @staticmethod
     def _split(sd_jwt: str) -> tuple[str, list[str]]:

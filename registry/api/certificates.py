@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -19,13 +19,15 @@ from registry.api.schemas import (
     CertificatePage,
     CertificateSearch,
     IdempotencyHeader,
+    QrArgs,
     RevokeIn,
     SuspendIn,
 )
 from registry.certificates import CertificateFilter, IssueRequest, request_fingerprint
-from registry.errors import Forbidden
+from registry.errors import Forbidden, NotFound
 from registry.models import Certificate, Department, Role, db
 from registry.principals import HOLDER_ROLE
+from registry.qr import FORMATS
 from registry.services import services
 
 blp = Blueprint(
@@ -165,3 +167,23 @@ def amend(body: dict[str, Any], identifier: str) -> Certificate:
     certificate = services().lifecycle.amend(identifier, principal(), body["fields"], **validity)
     db.session.commit()
     return certificate
+
+
+@blp.route("/<identifier>/qr.<fmt>", methods=["GET"])
+@requires(*READERS, action="qr")
+@blp.arguments(QrArgs, location="query")
+def qr(args: dict[str, Any], identifier: str, fmt: str) -> Response:
+    """The QR code of the certificate's verification URL, PNG or SVG (the holder, the issuing department, the admin).
+
+    By default it holds the compact signed form (core claims only); `disclose` names fields to carry
+    the full signed form with just those disclosures instead (a larger code).
+    """
+    if fmt not in FORMATS:
+        raise NotFound(f"no QR format {fmt}", code="QR_FORMAT_NOT_FOUND")
+    disclose = {name for name in args.get("disclose", "").split(",") if name}
+    rendered = services().certificates.qr(identifier, principal(), fmt, disclose)
+    db.session.commit()  # the log entry
+    response = Response(rendered.content, mimetype=rendered.mimetype)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    response.headers["X-QR-Version"] = str(rendered.version)
+    return response

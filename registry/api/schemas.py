@@ -334,3 +334,10 @@ class VerifyOut(Schema):
     checks = ma.fields.List(ma.fields.Nested(CheckOut))
     claims = ma.fields.Dict(metadata={"description": "the signed core claims, when the certificate is valid"})
     disclosed = ma.fields.Dict(metadata={"description": "the disclosed fields, when the certificate is valid"})
+
+
+class QrArgs(Schema):
+    disclose = ma.fields.String(
+        validate=validate.Length(max=500),
+        metadata={"description": "comma-separated fields to disclose; default: the compact core claims only"},
+    )

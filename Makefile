@@ -23,11 +23,14 @@ run: venv
 	REGISTRY_ENV=development $(FLASK) demo load
 	REGISTRY_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
-# System tools the tests use: zbar, a QR reader that is not ours (Debian's zbar-tools).
+# System tools the tests use, from Debian: zbar (a QR reader that is not ours) and chromium (page tests).
+SYSTEM_TOOLS := zbarimg:zbar-tools chromium:chromium
 system-deps:
-	@command -v zbarimg >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq zbar-tools >/dev/null; \
-	  else echo "zbarimg is missing: run sudo apt-get install zbar-tools"; exit 1; fi; }
+	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing$$missing"; apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing system packages: sudo apt-get install$$missing"; exit 1; fi; fi
 
 # The whole suite on SQLite; set REGISTRY_TEST_DATABASE_URL to run it on PostgreSQL.
 test: venv system-deps

@@ -62,7 +62,7 @@ class VerificationService:
             verified = verifier.verify(token)
             result = VerificationResult(True, verified.checks, verified.claims, verified.disclosed)
         except VerificationFailed as e:
-            result = VerificationResult(False, e.checks)
+            result = VerificationResult(False, e.checks, e.claims)
         except MalformedToken as e:
             result = VerificationResult(False, [Check("format", False, "MALFORMED", str(e))])
         self._log(claims, result)

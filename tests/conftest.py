@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from registry import create_app
 from registry.accesslog import init_log
@@ -90,6 +92,16 @@ def app(tmp_path: Path, keystore_dir: Path, database_url: str) -> Iterator[Flask
             with db.engine.begin() as conn:
                 conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         db.engine.dispose()
+
+
+@pytest.fixture
+def served(app: Flask) -> Iterator[str]:
+    """The app on a real loopback port, for clients that are not the test client (browsers, commands)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
 
 
 @pytest.fixture

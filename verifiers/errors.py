@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from verifiers.verify import Check
@@ -17,13 +17,18 @@ class MalformedToken(VerificationError):
 
 
 class VerificationFailed(VerificationError):
-    """A certificate failed at least one check; `checks` lists every check that ran, in order."""
+    """A certificate failed at least one check; `checks` lists every check that ran, in order.
 
-    def __init__(self, checks: list[Check]) -> None:
+    `claims` holds the signed claims when the signature itself verified (say, of a revoked
+    certificate), so a reader can see what failed; it is empty when the signature did not.
+    """
+
+    def __init__(self, checks: list[Check], claims: dict[str, Any] | None = None) -> None:
         failed = [c for c in checks if not c.passed]
         super().__init__(", ".join(f"{c.name}: {c.code}" for c in failed))
         self.checks = checks
         self.failed = failed
+        self.claims = dict(claims or {})
 
     @property
     def code(self) -> str:

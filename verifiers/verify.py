@@ -152,7 +152,7 @@ class Verifier:
         disclosed, check = self._disclosures(claims, disclosures)
         checks.append(check)
         if not all(c.passed for c in checks):
-            raise VerificationFailed(checks)
+            raise VerificationFailed(checks, claims)
         return VerifiedCertificate(claims, disclosed, key.jwk["kid"], checks)
 
     def _verify_compact(self, token: str, now: float, checks: list[Check]) -> VerifiedCertificate:
@@ -203,7 +203,7 @@ class Verifier:
         # 7. Disclosures: the compact form discloses nothing beyond its core claims.
         checks.append(Check("disclosures", True, "OK", "none: the compact form carries the core claims only"))
         if not all(c.passed for c in checks):
-            raise VerificationFailed(checks)
+            raise VerificationFailed(checks, full)
         return VerifiedCertificate(full, {}, key.jwk["kid"], checks)
 
     @staticmethod

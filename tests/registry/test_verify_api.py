@@ -62,7 +62,9 @@ def test_each_failure_has_its_code(client: FlaskClient, world: World) -> None:
     )
     client.post(f"/api/v1/certificates/{suspended['identifier']}/suspend", json={}, headers=headers)
     expired = issue(client, world, valid_from="2020-01-01T00:00:00Z", valid_until="2021-01-01T00:00:00Z")
-    assert codes(verify(client, revoked["signed_form"]))["status"] == "REVOKED"
+    revoked_result = verify(client, revoked["signed_form"])
+    assert codes(revoked_result)["status"] == "REVOKED"
+    assert revoked_result["claims"]["jti"] == revoked["identifier"]  # the signature held: say what was revoked
     assert codes(verify(client, suspended["signed_form"]))["status"] == "SUSPENDED"
     assert codes(verify(client, expired["signed_form"]))["validity"] == "EXPIRED"
 

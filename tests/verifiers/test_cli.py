@@ -6,17 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import venv
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from issuers.signing import SoftwareSigner, generate_private_key, jws_encode
 from tests.factories import World, certificate_body
@@ -24,16 +20,6 @@ from verifiers import InvalidBundle, read_bundle
 from verifiers.cli import main
 
 PROJECT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def served(app: Flask) -> Iterator[str]:
-    """The registry on a real loopback port, for as long as the test wants it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def issue(client: FlaskClient, world: World) -> dict[str, Any]:

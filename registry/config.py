@@ -45,6 +45,9 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "REGISTRY_IDP_AUDIENCE": environ.get("REGISTRY_IDP_AUDIENCE", "registry"),
         "REGISTRY_IDP_JWKS": environ.get("REGISTRY_IDP_JWKS", ""),
         "REGISTRY_LOG_LEVEL": environ.get("REGISTRY_LOG_LEVEL", "INFO"),
+        "REGISTRY_RATELIMIT_VERIFY": environ.get("REGISTRY_RATELIMIT_VERIFY", "120/minute"),
+        "REGISTRY_RATELIMIT_STORAGE": environ.get("REGISTRY_RATELIMIT_STORAGE", "memory://"),
+        "REGISTRY_RATELIMIT_PREFIX": environ.get("REGISTRY_RATELIMIT_PREFIX", "registry"),
         "REGISTRY_STATUS_LIST_TTL": int(environ.get("REGISTRY_STATUS_LIST_TTL", "86400")),
         "REGISTRY_STATUS_LIST_MAX_AGE": int(environ.get("REGISTRY_STATUS_LIST_MAX_AGE", "60")),
     }

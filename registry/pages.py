@@ -38,6 +38,7 @@ MESSAGES = {
     "EXPIRED": ("已过期", "expired"),
     "REVOKED": ("已撤销", "revoked"),
     "SUSPENDED": ("已暂停", "suspended"),
+    "SUPERSEDED": ("已被新版本取代", "superseded by a newer version"),
     "STATUS_UNAVAILABLE": ("无法确认状态", "its status could not be checked"),
     "DISCLOSURE_NOT_SIGNED": ("披露字段被篡改", "a disclosed field was altered"),
     "MALFORMED_DISCLOSURE": ("披露字段格式错误", "a disclosed field is malformed"),

@@ -62,11 +62,23 @@ class VerificationService:
             verified = verifier.verify(token)
             result = VerificationResult(True, verified.checks, verified.claims, verified.disclosed)
         except VerificationFailed as e:
-            result = VerificationResult(False, e.checks, e.claims)
+            result = VerificationResult(False, self._superseded(e.checks, e.claims), e.claims)
         except MalformedToken as e:
             result = VerificationResult(False, [Check("format", False, "MALFORMED", str(e))])
         self._log(claims, result)
         return result
+
+    def _superseded(self, checks: list[Check], claims: dict[str, Any]) -> list[Check]:
+        """Say SUPERSEDED, with the newer version, where a status list can only say revoked."""
+        identifier = claims.get("jti")
+        if not any(c.code == "REVOKED" for c in checks) or not isinstance(identifier, str):
+            return checks
+        old = select(Certificate.id).where(Certificate.identifier == identifier).scalar_subquery()
+        newer = self.session.scalar(select(Certificate.identifier).where(Certificate.supersedes_id == old))
+        if newer is None:
+            return checks
+        replaced = Check("status", False, "SUPERSEDED", f"superseded by {newer}")
+        return [replaced if c.name == "status" else c for c in checks]
 
     def _status_lists(self, claims: dict[str, Any]) -> dict[str, str]:
         """The signed lists the certificate names, when they are this registry's; else none (the check fails)."""

@@ -3,11 +3,13 @@ REGISTRY_TEST_DATABASE_URL is set, in a schema of its own for the run), and a po
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -69,6 +71,22 @@ def app_settings(tmp_path: Path, keystore_dir: Path, database_url: str) -> dict[
         "REGISTRY_ISSUER": "https://registry.test",
         "TESTING": True,
     }
+
+
+@contextlib.contextmanager
+def another_app(settings: dict[str, Any]) -> Iterator[Flask]:
+    """A second app with other settings on the test's database, its tables ready, its connections closed after."""
+    other = create_app(settings)
+    with other.app_context():
+        db.create_all()
+        init_log(db.session)
+        db.session.commit()
+    try:
+        yield other
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 _pg_tables_created = False

@@ -11,11 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from registry import create_app
-from registry.accesslog import init_log
 from registry.config import ConfigError
 from registry.models import Department, db
 from registry.services import services
-from tests.conftest import app_settings
+from tests.conftest import another_app, app_settings
 from tests.factories import bearer, citizen_id
 
 
@@ -74,16 +73,8 @@ def test_holder_tokens_verify_against_a_jwks_fetched_by_url(
     tmp_path: Path, keystore_dir: Path, database_url: str, jwks_server: tuple[str, str]
 ) -> None:
     url, token = jwks_server
-    by_url = create_app(app_settings(tmp_path, keystore_dir, database_url) | {"REGISTRY_IDP_JWKS": url})
-    with by_url.app_context():
-        db.create_all()
-        init_log(db.session)
-        db.session.commit()
-    try:
+    with another_app(app_settings(tmp_path, keystore_dir, database_url) | {"REGISTRY_IDP_JWKS": url}) as by_url:
         response = by_url.test_client().get("/api/v1/certificates", headers=bearer(token))
-    finally:
-        with by_url.app_context():
-            db.engine.dispose()
     assert response.status_code == 200, response.json
 
 

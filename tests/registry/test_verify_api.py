@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
+from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from registry.models import LogEntry, db
+from tests.conftest import another_app, app_settings
 from tests.factories import World, certificate_body
 
 CHECKS = ["format", "signature", "issuer", "key_status", "validity", "status", "disclosures"]
@@ -100,3 +104,36 @@ def test_verification_is_public_bounded_and_logged_for_the_holder(
     assert mine[0]["entry"]["action"] == "verify"
     assert client.post("/api/v1/verify", json={"token": "x" * 20_000}).status_code == 422
     assert client.post("/api/v1/verify", json={}).status_code == 422
+
+
+def test_a_superseded_certificate_says_so_and_names_its_successor(client: FlaskClient, world: World) -> None:
+    old = issue(client, world)
+    fields = {"company_name": "新名称", "legal_representative": "王五", "established_on": "2021-03-04"}
+    new = client.post(
+        f"/api/v1/certificates/{old['identifier']}/amend", json={"fields": fields}, headers=world.headers("issuer_a")
+    ).json
+    result = verify(client, old["signed_form"])
+    status = next(c for c in result["checks"] if c["name"] == "status")
+    assert (status["code"], status["detail"]) == ("SUPERSEDED", f"superseded by {new['identifier']}")
+    assert verify(client, new["signed_form"])["valid"] is True
+
+
+@pytest.mark.parametrize("storage", ["memory://", "redis://127.0.0.1:6379/15"])
+def test_verification_is_rate_limited_per_client_address(
+    tmp_path: Path, keystore_dir: Path, database_url: str, app: Flask, storage: str
+) -> None:
+    settings = app_settings(tmp_path, keystore_dir, database_url) | {
+        "REGISTRY_RATELIMIT_VERIFY": "3/minute",
+        "REGISTRY_RATELIMIT_STORAGE": storage,
+        "REGISTRY_RATELIMIT_PREFIX": f"test-{secrets.token_hex(6)}",  # a count of this test's own
+    }
+    with another_app(settings) as limited:
+        client = limited.test_client()
+        answers = [client.post("/api/v1/verify", json={"token": "x"}).status_code for _ in range(3)]
+        assert answers == [200, 200, 200]
+        refused = client.post("/api/v1/verify", json={"token": "x"})
+        assert refused.status_code == 429
+        assert refused.json["code"] == "TOO_MANY_REQUESTS" and "Retry-After" in refused.headers
+        assert client.get("/v/x").status_code == 429  # the page shares the limit
+        other = client.post("/api/v1/verify", json={"token": "x"}, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+        assert other.status_code == 200  # another address has its own count

@@ -47,7 +47,9 @@ fmt: venv
 
 # Benchmarks (not tests): figures next to the ceilings measured in the same run.
 bench: venv
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || true
 	$(BIN)/python -m bench.issuance $(BENCH_N)
+	$(BIN)/python -m bench.verification
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

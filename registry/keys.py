@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from issuers.errors import KeyNotFound
 from issuers.keystore import Keystore
@@ -126,7 +126,7 @@ class KeyService:
             raise Unavailable(f"the private key {seal.kid} is missing from the keystore", code="KEY_MISSING") from e
 
     def list(self, department: Department | None = None) -> list[Seal]:
-        query = select(Seal).order_by(Seal.id)
+        query = select(Seal).options(joinedload(Seal.department)).order_by(Seal.id)
         if department is not None:
             query = query.where(Seal.department_id == department.id)
         return list(self.session.scalars(query))

@@ -14,6 +14,7 @@ import datetime as dt
 import gzip
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -126,10 +127,14 @@ class StatusListPublisher:
         self._cache: dict[tuple[int, str], Published] = {}
         self._lock = threading.Lock()
 
-    def signed(self, lists: StatusLists, number: int, purpose: str, signer: Signer) -> str:
+    def signed(self, lists: StatusLists, status_list: StatusList, purpose: str, signer: Callable[[], Signer]) -> str:
+        """The signed list of `purpose`: the kept copy while its list is unchanged and far from expiry.
+
+        `signer` is called only when a list must be signed anew.
+        """
         if purpose not in PURPOSES:
             raise NotFound(f"no status purpose {purpose}", code="STATUS_LIST_NOT_FOUND")
-        version = lists.get(number).version
+        number, version = status_list.id, status_list.version
         now = utcnow()
         with self._lock:
             cached = self._cache.get((number, purpose))
@@ -155,7 +160,7 @@ class StatusListPublisher:
             "iat": int(now.timestamp()),
             "exp": int(expires.timestamp()),
         }
-        token = jws_encode(claims, signer, STATUS_LIST_TYP)
+        token = jws_encode(claims, signer(), STATUS_LIST_TYP)
         with self._lock:
             self._cache[(number, purpose)] = Published(version, expires, token)
         return token

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuers.signing import jws_encode
+from issuers.signing import Signer, jws_encode
 from registry.accesslog import AccessLog, Event
 from registry.keys import KeyService
 from registry.models import Certificate, utcnow
@@ -91,21 +91,26 @@ class VerificationService:
         else:
             return {}
         lists = StatusLists(self.session)
-        if not number.isdigit() or lists.find(int(number)) is None:
+        status_list = lists.find(int(number)) if number.isdigit() else None
+        if status_list is None:
             return {}
-        signer = self.keys.signing_key(None)
-        url = list_url(self.issuer, int(number))
-        return {f"{url}/{p}": self.publisher.signed(lists, int(number), p, signer) for p in PURPOSES}
+        url = list_url(self.issuer, status_list.id)
+        return {f"{url}/{p}": self.publisher.signed(lists, status_list, p, self._registry_signer) for p in PURPOSES}
+
+    def _registry_signer(self) -> Signer:
+        return self.keys.signing_key(None)
 
     def bundle(self) -> str:
         """Every published key and every current status list, signed together by the registry's key."""
         lists = StatusLists(self.session)
-        signer = self.keys.signing_key(None)
         status_lists = {
-            f"{list_url(self.issuer, number)}/{purpose}": self.publisher.signed(lists, number, purpose, signer)
+            f"{list_url(self.issuer, number)}/{purpose}": self.publisher.signed(
+                lists, lists.get(number), purpose, self._registry_signer
+            )
             for number in lists.numbers()
             for purpose in PURPOSES
         }
+        signer = self._registry_signer()
         claims = {
             "iss": self.issuer,
             "iat": int(utcnow().timestamp()),

@@ -11,6 +11,7 @@ from typing import Any
 
 import jwt
 
+from verifiers import jose
 from verifiers.errors import VerificationError
 from verifiers.jwk import UnusableKey, public_key
 
@@ -49,7 +50,7 @@ def read_bundle(text: str, trusted_kids: Sequence[str] = ()) -> Bundle:
     from the registry; pin the registry's key id to take that trust from a second channel.
     """
     try:
-        header = jwt.get_unverified_header(text)
+        header = jose.header(text)
         claims = jwt.decode(text, options={"verify_signature": False})
     except jwt.DecodeError as e:
         raise InvalidBundle("not a signed bundle") from e

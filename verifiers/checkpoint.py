@@ -10,6 +10,7 @@ from typing import Any
 
 import jwt
 
+from verifiers import jose
 from verifiers.errors import VerificationError
 from verifiers.jwk import UnusableKey, public_key
 
@@ -39,7 +40,7 @@ def verify_checkpoint(signed: str, jwks: dict[str, Any]) -> Checkpoint:
     in favour of the key's.
     """
     try:
-        header = jwt.get_unverified_header(signed)
+        header = jose.header(signed)
     except jwt.DecodeError as e:
         raise InvalidCheckpoint("not a JWS") from e
     if header.get("typ") != CHECKPOINT_TYP:

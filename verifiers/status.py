@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import gzip
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
 
+from verifiers import jose
 from verifiers.errors import VerificationError
 from verifiers.jwk import UnusableKey, public_key
 
@@ -44,9 +47,13 @@ def decode_bits(encoded: str) -> bytes:
 
 
 def read_status_list(token: str, jwks: dict[str, Any], now: float) -> StatusList:
-    """Check a signed status list with the registry's published keys; return it or raise InvalidStatusList."""
+    """Check a signed status list with the registry's published keys; return it or raise InvalidStatusList.
+
+    The signature check and decompression are done once per list and key, and remembered; the
+    lifetime is checked against `now` on every call.
+    """
     try:
-        header = jwt.get_unverified_header(token)
+        header = jose.header(token)
     except jwt.DecodeError as e:
         raise InvalidStatusList("not a JWS") from e
     if header.get("typ") != STATUS_LIST_TYP:
@@ -54,6 +61,16 @@ def read_status_list(token: str, jwks: dict[str, Any], now: float) -> StatusList
     jwk = next((k for k in jwks.get("keys", []) if k.get("kid") == header.get("kid")), None)
     if jwk is None or jwk.get("purpose") != "registry":
         raise InvalidStatusList("not signed by a published key of the registry")
+    status_list = _checked(token, json.dumps(jwk, sort_keys=True))
+    if now >= status_list.expires:
+        raise InvalidStatusList("the status list has expired")
+    return status_list
+
+
+@functools.lru_cache(maxsize=256)
+def _checked(token: str, jwk_json: str) -> StatusList:
+    """The status list in `token`, its signature checked with the key `jwk_json` (cached: both are the key)."""
+    jwk = json.loads(jwk_json)
     try:
         claims = jwt.decode(
             token,
@@ -63,8 +80,6 @@ def read_status_list(token: str, jwks: dict[str, Any], now: float) -> StatusList
         )
     except (jwt.InvalidTokenError, UnusableKey) as e:
         raise InvalidStatusList(f"the status list does not verify: {e}") from e
-    if now >= claims["exp"]:
-        raise InvalidStatusList("the status list has expired")
     subject = claims.get("credentialSubject", {})
     if subject.get("statusPurpose") not in PURPOSES:
         raise InvalidStatusList("unknown status purpose")

@@ -163,3 +163,38 @@ def test_signed_before_a_compromise_passes_but_is_flagged(signer: SoftwareSigner
 def test_signed_outside_the_keys_validity_fails(signer: SoftwareSigner) -> None:
     jwks = jwks_for(signer, exp=int(time.time()) - 3600)
     assert failure(Verifier.from_jwks(jwks, lists()), certificate(signer)) == "KEY_NOT_VALID_AT_SIGNING"
+
+
+def _forge(token: str, alg: str, sign: Any) -> str:
+    jws, *rest = token.split("~")
+    header, payload, _ = jws.split(".")
+    head = json.loads(base64.urlsafe_b64decode(header + "=="))
+    new_header = base64.urlsafe_b64encode(json.dumps({**head, "alg": alg}).encode()).rstrip(b"=").decode()
+    signature = sign(f"{new_header}.{payload}".encode())
+    return "~".join([f"{new_header}.{payload}.{signature}", *rest])
+
+
+def test_alg_none_is_refused(signer: SoftwareSigner) -> None:
+    forged = _forge(certificate(signer), "none", lambda _: "")
+    assert failure(Verifier.from_jwks(jwks_for(signer), lists()), forged) == "BAD_SIGNATURE"
+
+
+def test_hmac_with_the_public_key_is_refused(signer: SoftwareSigner) -> None:
+    import hashlib
+    import hmac
+
+    from cryptography.hazmat.primitives import serialization
+
+    pem = signer.private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    mac = lambda data: base64.urlsafe_b64encode(hmac.new(pem, data, hashlib.sha256).digest()).rstrip(b"=").decode()  # noqa: E731
+    forged = _forge(certificate(signer), "HS256", mac)
+    assert failure(Verifier.from_jwks(jwks_for(signer), lists()), forged) == "BAD_SIGNATURE"
+
+
+def test_a_signature_with_characters_outside_base64url_is_refused(signer: SoftwareSigner) -> None:
+    jws, *rest = certificate(signer).split("~")
+    header, payload, signature = jws.split(".")
+    forged = "~".join([f"{header}.{payload}.{signature[:10]}*{signature[10:]}", *rest])
+    assert failure(Verifier.from_jwks(jwks_for(signer), lists()), forged) == "BAD_SIGNATURE"

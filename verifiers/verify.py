@@ -17,7 +17,7 @@ from verifiers import jose
 from verifiers.bundle import Bundle, StaleBundle, read_bundle
 from verifiers.errors import MalformedToken, VerificationFailed
 from verifiers.jwk import UnusableKey, public_key
-from verifiers.status import PURPOSES, InvalidStatusList, read_status_list
+from verifiers.status import PURPOSES, InvalidStatusList, StatusList, read_status_list
 
 CERTIFICATE_TYP = "dc+sd-jwt"
 COMPACT_TYP = "qr+jwt"
@@ -88,6 +88,8 @@ class Verifier:
         self._jwks = jwks
         self._status_lists = status_lists
         self._issuer = issuer
+        # Each list's signature is checked once per verifier; its lifetime on every use.
+        self._read_lists: dict[str, StatusList] = {}
 
     @classmethod
     def from_jwks(
@@ -247,9 +249,14 @@ class Verifier:
             if token is None:
                 return Check("status", False, "STATUS_UNAVAILABLE", f"no {purpose} list {url}")
             try:
-                status_list = read_status_list(token, self._jwks, now)
-                if status_list.url != url or status_list.purpose != purpose:
-                    raise InvalidStatusList(f"the list at {url} says it is {status_list.url}")
+                status_list = self._read_lists.get(url)
+                if status_list is None:
+                    status_list = read_status_list(token, self._jwks, now)
+                    if status_list.url != url or status_list.purpose != purpose:
+                        raise InvalidStatusList(f"the list at {url} says it is {status_list.url}")
+                    self._read_lists[url] = status_list
+                elif now >= status_list.expires:
+                    raise InvalidStatusList("the status list has expired")
                 found[purpose] = status_list.is_set(status["idx"])
             except InvalidStatusList as e:
                 return Check("status", False, "STATUS_UNAVAILABLE", str(e))

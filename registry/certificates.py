@@ -303,7 +303,7 @@ class CertificateService:
         if filters.type_code:
             query = query.join(Certificate.type).where(CertificateType.code == filters.type_code)
         if filters.status:
-            query = query.where(_has_status(filters.status, utcnow()))
+            query = query.where(status_condition(filters.status, utcnow()))
         if filters.holder_id and filters.holder_kind:
             query = query.where(
                 Certificate.holder_ref == holder_ref(self.holder_key, filters.holder_kind, filters.holder_id)
@@ -319,7 +319,7 @@ def new_identifier(ctype: CertificateType, department: Department) -> Certificat
     return CertificateId(ctype.code, department.credit_code, new_serial(), 1)
 
 
-def _has_status(status: str, now: dt.datetime) -> ColumnElement[bool]:
+def status_condition(status: str, now: dt.datetime) -> ColumnElement[bool]:
     """The SQL condition for a status as `Certificate.status_at` computes it."""
     unexpired = or_(Certificate.valid_until.is_(None), Certificate.valid_until > now)
     if status == CertificateStatus.EXPIRED:

@@ -11,6 +11,8 @@ class RegistryError(Exception):
     status = 400
     code = "BAD_REQUEST"
     title = "Bad request"
+    # True when the service already put the refusal's access-log entry in the session (sharing does).
+    recorded = False
 
     def __init__(self, detail: str, *, code: str | None = None, errors: Any = None) -> None:
         super().__init__(detail)

@@ -295,3 +295,88 @@ class LogCheckpoint(db.Model):
     root_hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime]
     signed: Mapped[str] = mapped_column(Text)
+
+
+class ServiceItem(db.Model):
+    """An administrative service (affair) item, such as enterprise establishment registration."""
+
+    __tablename__ = "service_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SharingPolicy(db.Model):
+    """Which fields of which certificate type a relying agency receives for a service item.
+
+    `fields` names the disclosures an annotated copy carries (`holder_id` is the full ID number);
+    a withdrawn policy keeps its row, so that what was shared under it can still be explained.
+    """
+
+    __tablename__ = "sharing_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    type_id: Mapped[int] = mapped_column(ForeignKey("certificate_types.id"))
+    service_item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"))
+    fields: Mapped[list[Any]]
+    consent_required: Mapped[bool]
+    copy_validity_hours: Mapped[int]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    agency: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
+    type: Mapped[CertificateType] = relationship(lazy="joined", innerjoin=True)
+    service_item: Mapped[ServiceItem] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (Index("ix_sharing_policies_lookup", "agency_id", "type_id", "service_item_id"),)
+
+
+class Consent(db.Model):
+    """A holder's consent that an agency fetch their certificates for a service item, until withdrawn."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_ref: Mapped[str] = mapped_column(String(64))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    service_item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"))
+    granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None]
+
+    agency: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
+    service_item: Mapped[ServiceItem] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (Index("ix_consents_lookup", "holder_ref", "agency_id", "service_item_id"),)
+
+
+class SharingGrant(db.Model):
+    """One granted sharing request: a paper submission the holder did not have to make."""
+
+    __tablename__ = "sharing_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(36), unique=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("sharing_policies.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    type_id: Mapped[int] = mapped_column(ForeignKey("certificate_types.id"))
+    service_item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    holder_ref: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+
+
+class SharedCopy(db.Model):
+    """One annotated copy handed out by a grant: which certificate, issued by which department."""
+
+    __tablename__ = "shared_copies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("sharing_grants.id"), index=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))

@@ -18,6 +18,7 @@ from registry.dev_idp import DevIdentityProvider
 from registry.keys import KeyService
 from registry.lifecycle import LifecycleService
 from registry.models import db
+from registry.sharing import SharingService
 from registry.statuslists import StatusListPublisher
 from registry.tokens import AccessTokens, IdentityProviderTrust
 from registry.verification import VerificationService
@@ -70,6 +71,15 @@ class Services:
     @cached_property
     def verification(self) -> VerificationService:
         return VerificationService(self.session, self.keys, self.runtime.status_lists, self.config["REGISTRY_ISSUER"])
+
+    @cached_property
+    def sharing(self) -> SharingService:
+        return SharingService(
+            self.session,
+            self.keys,
+            holder_key=self.config["REGISTRY_HOLDER_KEY"],
+            issuer=self.config["REGISTRY_ISSUER"],
+        )
 
     @cached_property
     def lifecycle(self) -> LifecycleService:

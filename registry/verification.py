@@ -18,7 +18,7 @@ from registry.keys import KeyService
 from registry.models import Certificate, utcnow
 from registry.principals import ANONYMOUS
 from registry.statuslists import PURPOSES, StatusListPublisher, StatusLists, list_url
-from verifiers import Check, MalformedToken, VerificationFailed, Verifier
+from verifiers import Check, MalformedToken, VerificationFailed, VerifiedCertificate, VerifiedCopy, Verifier
 from verifiers.bundle import BUNDLE_TYP
 from verifiers.verify import IDENTIFIER_ROOT, token_from_presented
 
@@ -48,24 +48,31 @@ class VerificationService:
         self.publisher = publisher
         self.issuer = issuer
 
-    def verify(self, presented: str) -> VerificationResult:
-        """Check a presented signed form (or the URL of a QR code), every check in order; log it for the holder."""
+    def verify(self, presented: str, annotation: str | None = None, agency: str | None = None) -> VerificationResult:
+        """Check a presented signed form (or the URL of a QR code), every check in order; log it for the holder.
+
+        With an annotation, check an annotated copy as used by `agency` (a credit code) as well.
+        """
+        action = "verify" if annotation is None else "verify_copy"
         try:
             token = token_from_presented(presented)
         except MalformedToken as e:
             result = VerificationResult(False, [Check("format", False, "MALFORMED", str(e))])
-            self._log({}, result)
+            self._log({}, result, action)
             return result
         claims = _unverified_claims(token)
         verifier = Verifier.from_jwks(self.keys.jwks(), self._status_lists(claims), self.issuer)
         try:
-            verified = verifier.verify(token)
+            if annotation is None:
+                verified: VerifiedCertificate | VerifiedCopy = verifier.verify(token)
+            else:
+                verified = verifier.verify_copy(token, annotation, agency)
             result = VerificationResult(True, verified.checks, verified.claims, verified.disclosed)
         except VerificationFailed as e:
             result = VerificationResult(False, self._superseded(e.checks, e.claims), e.claims)
         except MalformedToken as e:
             result = VerificationResult(False, [Check("format", False, "MALFORMED", str(e))])
-        self._log(claims, result)
+        self._log(claims, result, action)
         return result
 
     def _superseded(self, checks: list[Check], claims: dict[str, Any]) -> list[Check]:
@@ -119,7 +126,7 @@ class VerificationService:
         }
         return jws_encode(claims, signer, BUNDLE_TYP)
 
-    def _log(self, claims: dict[str, Any], result: VerificationResult) -> None:
+    def _log(self, claims: dict[str, Any], result: VerificationResult, action: str) -> None:
         identifier = claims.get("jti") if isinstance(claims.get("jti"), str) else None
         if identifier and not identifier.startswith(IDENTIFIER_ROOT):
             identifier = IDENTIFIER_ROOT + identifier  # the compact form leaves the fixed root out
@@ -128,7 +135,7 @@ class VerificationService:
         )
         failed = next((c.code for c in result.checks if not c.passed), None)
         event = Event(
-            "verify",
+            action,
             certificate=certificate.identifier if certificate else None,
             holder_ref=certificate.holder_ref if certificate else None,
             subject_department_id=certificate.department_id if certificate else None,

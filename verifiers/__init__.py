@@ -1,10 +1,12 @@
 """Checking registry certificates with nothing but published keys: no Flask, no database, no network."""
 
 from verifiers.bundle import Bundle, InvalidBundle, StaleBundle, read_bundle
+from verifiers.copies import Annotation
 from verifiers.errors import MalformedToken, VerificationError, VerificationFailed
-from verifiers.verify import Check, VerifiedCertificate, Verifier
+from verifiers.verify import Check, VerifiedCertificate, VerifiedCopy, Verifier
 
 __all__ = [
+    "Annotation",
     "Bundle",
     "Check",
     "InvalidBundle",
@@ -13,6 +15,7 @@ __all__ = [
     "VerificationError",
     "VerificationFailed",
     "VerifiedCertificate",
+    "VerifiedCopy",
     "Verifier",
     "read_bundle",
 ]

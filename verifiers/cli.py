@@ -2,6 +2,7 @@
 
     certverify bundle fetch https://registry.example -o bundle.json
     certverify check <token | verification URL | file with either | QR image> --bundle bundle.json [--max-age 3600]
+    certverify check copy.sdjwt --annotation annotation.jwt --agency <credit code> --bundle bundle.json
 
 `check` prints every check and exits 0 when the certificate is valid, 1 when it is not, 2 when it
 could not check at all (no bundle, a bad bundle, unreadable input).
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from verifiers.bundle import InvalidBundle, StaleBundle, dump_summary, read_bundle
 from verifiers.errors import MalformedToken, VerificationFailed
-from verifiers.verify import Check, Verifier
+from verifiers.verify import Check, VerifiedCertificate, VerifiedCopy, Verifier
 
 WARN_AGE = 24 * 3600  # without --max-age, an older bundle is used with a warning
 BUNDLE_PATH = "/api/v1/verifier-bundle"
@@ -75,7 +76,15 @@ def fetch_bundle(registry: str, output: Path) -> None:
     print(f"saved {output}: {dump_summary(bundle)}")
 
 
-def check(presented: str, bundle_path: Path, max_age: float | None, trusted: Sequence[str]) -> int:
+def check(
+    presented: str,
+    bundle_path: Path,
+    max_age: float | None,
+    trusted: Sequence[str],
+    annotation: str | None = None,
+    agency: str | None = None,
+) -> int:
+    """Check a certificate, or an annotated copy when `annotation` is given; print every check; 0 if valid."""
     try:
         bundle = read_bundle(bundle_path.read_text().strip(), trusted)
     except FileNotFoundError as e:
@@ -85,7 +94,10 @@ def check(presented: str, bundle_path: Path, max_age: float | None, trusted: Seq
         print(f"warning: the bundle is {age / 3600:.1f} hours old; fetch a new one or set --max-age", file=sys.stderr)
     verifier = Verifier.from_bundle(bundle, max_age=max_age)
     try:
-        result = verifier.verify(presented_token(presented))  # a verification URL is read by verify()
+        if annotation is None:
+            result: VerifiedCertificate | VerifiedCopy = verifier.verify(presented_token(presented))
+        else:
+            result = verifier.verify_copy(presented_token(presented), presented_token(annotation), agency)
     except VerificationFailed as e:
         _print_checks(e.checks)
         print(f"NOT VALID: {e.code}")
@@ -99,6 +111,9 @@ def check(presented: str, bundle_path: Path, max_age: float | None, trusted: Seq
         **result.disclosed,
     }.items():
         print(f"  {name}: {value}")
+    if isinstance(result, VerifiedCopy):
+        note = result.annotation
+        print(f"  copy for {note.agency} ({note.agency_name}), service item {note.service_item}: {note.reason}")
     print("VALID")
     return 0
 
@@ -117,12 +132,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     checker.add_argument("--bundle", type=Path, default=Path("bundle.json"))
     checker.add_argument("--max-age", type=float, help="fail, not warn, when the bundle is older (seconds)")
     checker.add_argument("--trust-kid", action="append", default=[], help="accept bundles signed by this key only")
+    checker.add_argument("--annotation", help="an annotated copy's annotation (token or file): check the copy")
+    checker.add_argument("--agency", help="with --annotation: the credit code of the agency using the copy")
     args = parser.parse_args(argv)
     try:
         if args.command == "bundle":
             fetch_bundle(args.registry, args.output)
             return 0
-        return check(args.presented, args.bundle, args.max_age, args.trust_kid)
+        return check(args.presented, args.bundle, args.max_age, args.trust_kid, args.annotation, args.agency)
     except StaleBundle as e:
         print(f"NOT CHECKED: STALE_BUNDLE: {e}")
         return 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import time
 import urllib.parse
@@ -15,6 +14,7 @@ import jwt
 
 from verifiers import jose
 from verifiers.bundle import Bundle, StaleBundle, read_bundle
+from verifiers.copies import ANNOTATION_CLAIMS, ANNOTATION_TYP, Annotation, b64_sha256, form_digest
 from verifiers.errors import MalformedToken, VerificationFailed
 from verifiers.jwk import UnusableKey, public_key
 from verifiers.status import PURPOSES, InvalidStatusList, StatusList, read_status_list
@@ -53,6 +53,17 @@ class VerifiedCertificate:
 
 
 @dataclass(frozen=True, slots=True)
+class VerifiedCopy:
+    """An annotated copy that passed every check: the certificate's claims and what the annotation says."""
+
+    claims: dict[str, Any]
+    disclosed: dict[str, Any]
+    kid: str
+    annotation: Annotation
+    checks: list[Check] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
 class _Key:
     jwk: dict[str, Any]
     public_key: Any
@@ -74,8 +85,7 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _digest(disclosure: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(disclosure.encode("ascii")).digest()).rstrip(b"=").decode()
+_digest = b64_sha256
 
 
 class Verifier:
@@ -164,6 +174,74 @@ class Verifier:
         if not all(c.passed for c in checks):
             raise VerificationFailed(checks, claims)
         return VerifiedCertificate(claims, disclosed, key.jwk["kid"], checks)
+
+    def verify_copy(self, sd_jwt: str, annotation: str, agency: str | None, now: float | None = None) -> VerifiedCopy:
+        """Verify an annotated copy as used by `agency` (its credit code): the certificate's checks, then
+        the annotation's signature, its binding to this signed form and these disclosures, the agency it
+        was made for, and its expiry. Return the copy or raise VerificationFailed listing every check.
+        """
+        now = time.time() if now is None else now
+        token = token_from_presented(sd_jwt)
+        verified: VerifiedCertificate | None = None
+        try:
+            verified = self.verify(token, now)
+            checks, claims = list(verified.checks), verified.claims
+        except VerificationFailed as e:
+            checks, claims = list(e.checks), e.claims
+        copy_checks, note = self._annotation(token, annotation, agency, now)
+        checks += copy_checks
+        if verified is None or note is None or not all(c.passed for c in checks):
+            raise VerificationFailed(checks, claims)
+        return VerifiedCopy(verified.claims, verified.disclosed, verified.kid, note, checks)
+
+    def _annotation(
+        self, token: str, annotation: str, agency: str | None, now: float
+    ) -> tuple[list[Check], Annotation | None]:
+        """Checks 8 to 11, for annotated copies; a check that cannot run is not listed as passed."""
+        # 8. The annotation: a JWS of the registry's own key, valid when it was signed.
+        try:
+            header = jose.header(annotation.strip())
+        except jwt.DecodeError:
+            return [Check("annotation", False, "MALFORMED_ANNOTATION", "not a JWS")], None
+        if header.get("typ") != ANNOTATION_TYP:
+            return [Check("annotation", False, "MALFORMED_ANNOTATION", f"typ is {header.get('typ')!r}")], None
+        key = self._keys.get(header.get("kid", ""))
+        if key is None or key.jwk.get("purpose") != "registry":
+            return [Check("annotation", False, "ANNOTATION_UNKNOWN_KEY", "not a published key of the registry")], None
+        try:
+            claims = _signed_claims(annotation.strip(), key, ANNOTATION_CLAIMS)
+            note = Annotation.from_claims(claims)
+        except (jwt.InvalidTokenError, ValueError, TypeError) as e:
+            return [Check("annotation", False, "BAD_ANNOTATION_SIGNATURE", str(e))], None
+        key_status = self._key_status(key.jwk, note.issued_at)
+        if not key_status.passed:
+            return [Check("annotation", False, key_status.code, "the registry's key " + key_status.detail)], None
+        checks = [Check("annotation", True, "OK")]
+        # 9. Binding: this signed form, and no disclosure the annotation does not cover.
+        jws, disclosures = token.split("~")[0], token.split("~")[1:-1]
+        covered = set(claims["sd_digests"]) if isinstance(claims["sd_digests"], list) else set()
+        extra = [d for d in disclosures if _digest(d) not in covered]
+        if claims["cert_hash"] != form_digest(jws):
+            checks.append(Check("copy_binding", False, "COPY_NOT_BOUND", "the annotation is for another signed form"))
+        elif extra:
+            checks.append(
+                Check("copy_binding", False, "DISCLOSURE_NOT_ANNOTATED", f"{len(extra)} disclosure(s) not covered")
+            )
+        else:
+            checks.append(Check("copy_binding", True, "OK"))
+        # 10. The agency using the copy is the one it was made for.
+        if not agency:
+            checks.append(Check("copy_agency", False, "AGENCY_NOT_GIVEN", "say which agency uses the copy"))
+        elif agency != note.agency:
+            checks.append(Check("copy_agency", False, "WRONG_AGENCY", f"made for {note.agency}"))
+        else:
+            checks.append(Check("copy_agency", True, "OK"))
+        # 11. The copy's own lifetime.
+        if now >= note.expires_at:
+            checks.append(Check("copy_validity", False, "COPY_EXPIRED"))
+        else:
+            checks.append(Check("copy_validity", True, "OK"))
+        return checks, note
 
     def _verify_compact(self, token: str, now: float, checks: list[Check]) -> VerifiedCertificate:
         """The compact form: no kid, so the seals of the department its identifier names are tried."""

@@ -20,7 +20,7 @@ api = RegistryApi()
 
 
 def init_app(app: Flask) -> None:
-    from registry.api import catalog, certificates, log, oauth, wellknown
+    from registry.api import catalog, certificates, log, oauth, sharing, wellknown
 
     app.config.update(
         API_TITLE="Electronic certificate and license registry",
@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
         catalog.blp,
         certificates.blp,
         log.blp,
+        sharing.blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

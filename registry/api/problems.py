@@ -51,7 +51,7 @@ def problem(
 
 def _record_refusal(error: RegistryError) -> None:
     """Log a refused request in a transaction of its own: the request's own work was rolled back."""
-    if error.status not in (401, 403) and error.subject is None:
+    if error.recorded or (error.status not in (401, 403) and error.subject is None):
         return
     subject = error.subject or Event("")
     identifier = subject.certificate or (request.view_args or {}).get("identifier")

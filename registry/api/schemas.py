@@ -14,6 +14,7 @@ from issuers.identifiers import validate_type_code
 from registry.catalog import FIELD_TYPES
 from registry.certificates import MAX_BATCH
 from registry.models import REVOCATION_REASONS, CertificateStatus, Role, utcnow
+from registry.sharing import personal_fields
 
 
 def _code_validator(check: Any) -> Any:
@@ -320,6 +321,11 @@ class VerifyIn(Schema):
         validate=validate.Length(1, 16_384),
         metadata={"description": "the certificate's signed form (SD-JWT) as presented"},
     )
+    annotation = ma.fields.String(
+        validate=validate.Length(1, 8_192),
+        metadata={"description": "an annotated copy's annotation: checks the copy, not only the certificate"},
+    )
+    agency = CreditCode("with an annotation: the agency using the copy")
 
 
 class CheckOut(Schema):
@@ -341,3 +347,116 @@ class QrArgs(Schema):
         validate=validate.Length(max=500),
         metadata={"description": "comma-separated fields to disclose; default: the compact core claims only"},
     )
+
+
+# Sharing ---------------------------------------------------------------------------------------
+
+SERVICE_ITEM_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", error="1-64 letters, digits, '.', '_', '-'")
+
+
+class ServiceItemIn(Schema):
+    code = ma.fields.String(required=True, validate=SERVICE_ITEM_CODE, metadata={"example": "SH-ENT-EST-001"})
+    name = ma.fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class ServiceItemOut(Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+    created_at = When()
+
+
+class PolicyIn(Schema):
+    agency = CreditCode("the relying agency's credit code", required=True)
+    type = TypeCode(required=True)
+    service_item = ma.fields.String(required=True, validate=SERVICE_ITEM_CODE)
+    fields = ma.fields.List(
+        ma.fields.String(validate=validate.Length(1, 40)),
+        required=True,
+        validate=validate.Length(max=100),
+        metadata={"description": "the disclosures a copy carries; `holder_id` is the full ID number"},
+    )
+    consent_required = ma.fields.Boolean(load_default=True)
+    copy_validity_hours = ma.fields.Integer(load_default=72, validate=validate.Range(1, 24 * 365))
+
+
+class PolicyUpdate(Schema):
+    fields = ma.fields.List(ma.fields.String(validate=validate.Length(1, 40)), validate=validate.Length(max=100))
+    consent_required = ma.fields.Boolean()
+    copy_validity_hours = ma.fields.Integer(validate=validate.Range(1, 24 * 365))
+    active = ma.fields.Boolean(metadata={"description": "false withdraws the policy"})
+
+
+def _policy_fields(policy: Any) -> list[dict[str, Any]]:
+    personal = personal_fields(policy.type)
+    return [{"name": name, "personal": name in personal} for name in policy.fields]
+
+
+class PolicyOut(Schema):
+    id = ma.fields.Integer()
+    agency = ma.fields.Function(lambda p: {"credit_code": p.agency.credit_code, "name": p.agency.name})
+    type = ma.fields.Function(lambda p: {"code": p.type.code, "name": p.type.name})
+    service_item = ma.fields.Function(lambda p: {"code": p.service_item.code, "name": p.service_item.name})
+    fields = ma.fields.Function(_policy_fields, metadata={"description": "fields shared, personal ones marked"})
+    consent_required = ma.fields.Boolean()
+    copy_validity_hours = ma.fields.Integer()
+    active = ma.fields.Boolean()
+    created_at = When()
+    updated_at = When()
+
+
+class PolicyListArgs(Schema):
+    include_withdrawn = ma.fields.Boolean(load_default=False)
+
+
+class ShareIn(Schema):
+    holder = ma.fields.Nested(HolderRef, required=True)
+    type = TypeCode(required=True)
+    service_item = ma.fields.String(required=True, validate=SERVICE_ITEM_CODE)
+    reason = ma.fields.String(required=True, validate=validate.Length(1, 200))
+    fields = ma.fields.List(
+        ma.fields.String(validate=validate.Length(1, 40)),
+        validate=validate.Length(max=100),
+        metadata={"description": "a subset of the policy's fields; default: all of them"},
+    )
+
+
+class CopyOut(Schema):
+    certificate = ma.fields.String(attribute="certificate.identifier")
+    type = ma.fields.String(attribute="certificate.type.code")
+    department = ma.fields.String(attribute="certificate.department.credit_code")
+    holder_name = ma.fields.String(attribute="certificate.holder_name")
+    holder_id_masked = ma.fields.String(attribute="certificate.holder_id_masked")
+    signed_form = ma.fields.String(metadata={"description": "the SD-JWT with the permitted disclosures only"})
+    annotation = ma.fields.String(metadata={"description": "registry-signed JWT (typ share-annotation+jwt)"})
+    disclosed = ma.fields.Dict()
+
+
+class ShareOut(Schema):
+    reference = ma.fields.String()
+    agency = ma.fields.String(attribute="agency.credit_code")
+    service_item = ma.fields.String(attribute="service_item.code")
+    reason = ma.fields.String()
+    granted_at = When()
+    expires_at = When()
+    fields = ma.fields.List(ma.fields.String())
+    copies = ma.fields.List(ma.fields.Nested(CopyOut))
+
+
+class ConsentIn(Schema):
+    agency = CreditCode("the relying agency's credit code", required=True)
+    service_item = ma.fields.String(required=True, validate=SERVICE_ITEM_CODE)
+
+
+class ConsentOut(Schema):
+    id = ma.fields.Integer()
+    agency = ma.fields.Function(lambda c: {"credit_code": c.agency.credit_code, "name": c.agency.name})
+    service_item = ma.fields.Function(lambda c: {"code": c.service_item.code, "name": c.service_item.name})
+    granted_at = When()
+    withdrawn_at = When(allow_none=True)
+    active = ma.fields.Function(lambda c: c.withdrawn_at is None)
+
+
+class StatsOut(Schema):
+    paper_submissions_avoided = ma.fields.Integer(metadata={"description": "granted sharing requests"})
+    by = ma.fields.Dict(metadata={"description": "per agency, department, type and service item"})
+    rows = ma.fields.List(ma.fields.Dict())

@@ -50,8 +50,9 @@ verify_blp = Blueprint("verify", __name__, url_prefix="/api/v1", description="On
 @verify_blp.doc(security=[])
 def verify(body: dict[str, Any]) -> VerificationResult:
     """Check a presented certificate check by check: format, signature, issuer, key status, validity,
-    status lists, disclosures; never a bare "invalid" (public)."""
-    result = services().verification.verify(body["token"])
+    status lists, disclosures; never a bare "invalid". With `annotation` and `agency`, an annotated copy
+    from sharing: also the annotation's signature, its binding, the agency and the copy's expiry (public)."""
+    result = services().verification.verify(body["token"], body.get("annotation"), body.get("agency"))
     db.session.commit()  # the log entry
     return result
 

@@ -50,6 +50,7 @@ bench: venv
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || true
 	$(BIN)/python -m bench.issuance $(BENCH_N)
 	$(BIN)/python -m bench.verification
+	$(BIN)/python -m bench.sharing
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -13,7 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 from registry.accesslog import AccessLog, checkpoint_document
 from registry.errors import RegistryError
 from registry.keys import DEFAULT_SEAL_DAYS
-from registry.models import Role, Seal, db
+from registry.models import Role, Seal, SharingPolicy, db
 from registry.principals import OPERATOR
 from registry.services import services
 from verifiers.checkpoint import InvalidCheckpoint
@@ -23,6 +23,7 @@ client_cli = AppGroup("client", help="API clients.")
 idp_cli = AppGroup("idp", help="The development identity provider.")
 demo_cli = AppGroup("demo", help="The demo world (development only).")
 audit_cli = AppGroup("audit", help="The tamper-evident access log.")
+sharing_cli = AppGroup("sharing", help="Service items, sharing policies and paper-avoided statistics.")
 
 
 def _fail_on_registry_error(func):  # type: ignore[no-untyped-def]
@@ -208,6 +209,90 @@ def audit_verify(checkpoint_file: str | None, jwks: str | None) -> None:
     raise SystemExit(1)
 
 
+def _show_policy(policy: SharingPolicy) -> str:
+    state = "active" if policy.active else "withdrawn"
+    consent = "consent required" if policy.consent_required else "no consent needed"
+    return (
+        f"{policy.id:4}  {policy.agency.credit_code} {policy.type.code} {policy.service_item.code}  "
+        f"fields={','.join(policy.fields) or '-'}  {consent}  copies {policy.copy_validity_hours} h  {state}"
+    )
+
+
+def _field_list(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+@sharing_cli.command("item-add")
+@click.argument("code")
+@click.argument("name")
+@_fail_on_registry_error
+def sharing_item_add(code: str, name: str) -> None:
+    """Add the service item CODE called NAME."""
+    item = services().sharing.create_item(code, name, actor=OPERATOR)
+    db.session.commit()
+    click.echo(f"{item.code}  {item.name}")
+
+
+@sharing_cli.command("items")
+def sharing_items() -> None:
+    """List service items."""
+    for item in services().sharing.list_items():
+        click.echo(f"{item.code}  {item.name}")
+
+
+@sharing_cli.command("policy-add")
+@click.option("--agency", required=True, help="The relying agency's credit code.")
+@click.option("--type", "type_code", required=True, help="The certificate type's code.")
+@click.option("--item", required=True, help="The service item's code.")
+@click.option("--fields", default="", help="Comma-separated fields the copies carry (holder_id: the full ID).")
+@click.option("--consent/--no-consent", default=True, show_default=True, help="Whether the holder must consent.")
+@click.option("--copy-hours", type=int, default=72, show_default=True, help="How long a copy may be used.")
+@_fail_on_registry_error
+def sharing_policy_add(agency: str, type_code: str, item: str, fields: str, consent: bool, copy_hours: int) -> None:
+    """Let AGENCY fetch FIELDS of TYPE for the service ITEM."""
+    policy = services().sharing.create_policy(
+        agency,
+        type_code,
+        item,
+        _field_list(fields),
+        consent_required=consent,
+        copy_validity_hours=copy_hours,
+        actor=OPERATOR,
+    )
+    db.session.commit()
+    click.echo(_show_policy(policy))
+
+
+@sharing_cli.command("policy-withdraw")
+@click.argument("policy_id", type=int)
+@_fail_on_registry_error
+def sharing_policy_withdraw(policy_id: int) -> None:
+    """Withdraw policy POLICY_ID; later requests under it are refused."""
+    policy = services().sharing.update_policy(policy_id, actor=OPERATOR, active=False)
+    db.session.commit()
+    click.echo(_show_policy(policy))
+
+
+@sharing_cli.command("policies")
+@click.option("--all", "include_withdrawn", is_flag=True, help="Include withdrawn policies.")
+def sharing_policies(include_withdrawn: bool) -> None:
+    """List sharing policies."""
+    for policy in services().sharing.list_policies(include_withdrawn=include_withdrawn):
+        click.echo(_show_policy(policy))
+
+
+@sharing_cli.command("stats")
+def sharing_stats() -> None:
+    """Paper submissions avoided, per agency, department, type and service item."""
+    stats = services().sharing.stats()
+    click.echo(f"paper submissions avoided: {stats['paper_submissions_avoided']}")
+    for row in stats["rows"]:
+        click.echo(
+            f"  {row['agency']} {row['department']} {row['type']} {row['service_item']}"
+            f"  {row['paper_submissions_avoided']}"
+        )
+
+
 def init_app(app: Flask) -> None:
-    for command in (seal_cli, client_cli, idp_cli, demo_cli, audit_cli, setup):
+    for command in (seal_cli, client_cli, idp_cli, demo_cli, audit_cli, sharing_cli, setup):
         app.cli.add_command(command)

@@ -198,7 +198,7 @@ class Certificate(db.Model):
     # The holder's ID number is kept only inside the signed form; rows carry a keyed hash to find
     # a holder's certificates and a masked number to show.
     holder_kind: Mapped[str] = mapped_column(String(16))
-    holder_ref: Mapped[str] = mapped_column(String(64), index=True)
+    holder_ref: Mapped[str] = mapped_column(String(64))
     holder_name: Mapped[str] = mapped_column(String(200))
     holder_id_masked: Mapped[str] = mapped_column(String(32))
     fields: Mapped[dict[str, Any]]
@@ -232,6 +232,9 @@ class Certificate(db.Model):
         UniqueConstraint("status_list", "status_idx", name="uq_certificates_status_slot"),
         Index("ix_certificates_department_id_id", "department_id", "id"),
         Index("ix_certificates_type_status", "type_id", "status"),
+        # A holder's certificates of a type (sharing, holder searches): without it the planner may walk
+        # every valid certificate of the type.
+        Index("ix_certificates_holder_type_status", "holder_ref", "type_id", "status"),
     )
 
 

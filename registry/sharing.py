@@ -132,13 +132,14 @@ class SharingService:
         agency = self.catalog.get_department(agency_code)
         ctype = self.catalog.get_type(type_code)
         item = self.get_item(item_code)
+        checked = _checked_fields(ctype, fields)
         if self._active_policy(agency.id, ctype.id, item.id) is not None:
             raise Conflict("an active policy for this agency, type and service item exists", code="POLICY_EXISTS")
         policy = SharingPolicy(
             agency=agency,
             type=ctype,
             service_item=item,
-            fields=_checked_fields(ctype, fields),
+            fields=checked,
             consent_required=consent_required,
             copy_validity_hours=_checked_hours(copy_validity_hours),
         )
@@ -262,9 +263,17 @@ class SharingService:
             self.log.record(agency_client, [replace(refusal, error_code=error.code)])
             return error
 
-        ctype = self.catalog.find_type(request.type_code)
-        item = self.find_item(request.service_item)
-        policy = self._active_policy(agency_client.department_id, ctype.id, item.id) if ctype and item else None
+        policy = self.session.scalar(
+            select(SharingPolicy)
+            .join(CertificateType, CertificateType.id == SharingPolicy.type_id)
+            .join(ServiceItem, ServiceItem.id == SharingPolicy.service_item_id)
+            .where(
+                SharingPolicy.agency_id == agency_client.department_id,
+                CertificateType.code == request.type_code,
+                ServiceItem.code == request.service_item,
+                SharingPolicy.active.is_(True),
+            )
+        )
         if policy is None:
             raise refuse(
                 SharingRefused(

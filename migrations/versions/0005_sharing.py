@@ -94,6 +94,11 @@ def upgrade():
     with op.batch_alter_table('shared_copies', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_shared_copies_grant_id'), ['grant_id'], unique=False)
 
+    # A holder's certificates of a type: sharing looks them up on every request.
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.create_index('ix_certificates_holder_type_status', ['holder_ref', 'type_id', 'status'], unique=False)
+        batch_op.drop_index(batch_op.f('ix_certificates_holder_ref'))
+
     # ### end Alembic commands ###
 
 
@@ -116,4 +121,8 @@ def downgrade():
 
     op.drop_table('consents')
     op.drop_table('service_items')
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_certificates_holder_ref'), ['holder_ref'], unique=False)
+        batch_op.drop_index('ix_certificates_holder_type_status')
+
     # ### end Alembic commands ###

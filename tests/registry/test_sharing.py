@@ -377,3 +377,27 @@ def test_tokens_of_the_wrong_kind_are_refused(client: FlaskClient, world: World,
     assert client.post("/api/v1/sharing/requests", json={}).status_code == 401
     response = client.post("/api/v1/sharing/requests", json={}, headers=bearer("not-a-token"))
     assert response.status_code == 401
+
+
+def test_the_operator_manages_sharing_from_the_command_line(app: Flask, client: FlaskClient, world: World) -> None:
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["sharing", "item-add", ITEM, "企业设立登记"]).exit_code == 0
+    again = runner.invoke(args=["sharing", "item-add", ITEM, "企业设立登记"])
+    assert again.exit_code != 0 and "SERVICE_ITEM_EXISTS" in again.output
+    policy_add = ["sharing", "policy-add", "--agency", world.agency, "--type", world.type_a, "--item", ITEM]
+    added = runner.invoke(
+        args=[*policy_add, "--fields", "company_name,holder_id", "--no-consent", "--copy-hours", "24"]
+    )
+    assert added.exit_code == 0, added.output
+    assert "fields=company_name,holder_id" in added.output and "no consent needed" in added.output
+    bad = runner.invoke(args=[*policy_add, "--fields", "salary"])
+    assert bad.exit_code != 0 and "UNKNOWN_FIELD" in bad.output
+    issue(client, world)
+    assert share(client, world).status_code == 200
+    stats = runner.invoke(args=["sharing", "stats"])
+    assert "paper submissions avoided: 1" in stats.output
+    policy_id = client.get("/api/v1/sharing-policies").json[0]["id"]
+    assert runner.invoke(args=["sharing", "policy-withdraw", str(policy_id)]).exit_code == 0
+    assert runner.invoke(args=["sharing", "policies"]).output == ""
+    assert "withdrawn" in runner.invoke(args=["sharing", "policies", "--all"]).output
+    assert share(client, world).json["code"] == "NO_POLICY"

@@ -23,8 +23,9 @@ run: venv
 	REGISTRY_ENV=development $(FLASK) demo load
 	REGISTRY_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
-# System tools the tests use, from Debian: zbar (a QR reader that is not ours) and chromium (page tests).
-SYSTEM_TOOLS := zbarimg:zbar-tools chromium:chromium
+# System tools the tests use, from Debian: zbar (a QR reader that is not ours), chromium (page tests) and
+# poppler (pdfsig and pdftoppm check stamped PDFs).
+SYSTEM_TOOLS := zbarimg:zbar-tools chromium:chromium pdfsig:poppler-utils
 system-deps:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \

@@ -32,7 +32,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance_path.resolve()))
     app.config.update(registry_config.load(settings, instance_path))
     app.config.update({k: v for k, v in overrides.items() if not k.startswith("REGISTRY_")})
-    app.config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     logging.basicConfig(
         level=app.config["REGISTRY_LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"

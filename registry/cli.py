@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from issuers.sealimage import InvalidPicture, check_picture
 from registry.accesslog import AccessLog, checkpoint_document
 from registry.errors import RegistryError
 from registry.keys import DEFAULT_SEAL_DAYS
@@ -42,7 +43,7 @@ def _fail_on_registry_error(func):  # type: ignore[no-untyped-def]
 
 
 def _show(seal: Seal) -> str:
-    owner = seal.department.credit_code if seal.department else "registry"
+    owner = seal.department.credit_code if seal.department else seal.purpose  # registry or ca
     return (
         f"{seal.kid}  {seal.alg:6} {owner:18}  {seal.status:11} {seal.not_before:%Y-%m-%d} .. {seal.not_after:%Y-%m-%d}"
     )
@@ -106,6 +107,23 @@ def seal_compromise(kid: str, at: str) -> None:
     click.echo(_show(seal))
 
 
+@seal_cli.command("picture")
+@click.option("--kid", required=True, help="The seal's key id.")
+@click.argument("png", type=click.Path(exists=True, dir_okay=False))
+@_fail_on_registry_error
+def seal_picture(kid: str, png: str) -> None:
+    """Give a seal its picture (a PNG of at most 1 MB), shown on every PDF it stamps from now on."""
+    seal = services().keys.get(kid)
+    if seal.purpose != "seal":
+        raise click.ClickException(f"{kid} is not a department's seal")
+    try:
+        seal.picture = check_picture(Path(png).read_bytes())
+    except InvalidPicture as e:
+        raise click.ClickException(str(e)) from e
+    db.session.commit()
+    click.echo(f"{kid}: picture set ({len(seal.picture)} bytes)")
+
+
 @seal_cli.command("list")
 def seal_list() -> None:
     """Every key with its owner, status and validity."""
@@ -148,6 +166,9 @@ def setup() -> None:
         seal = keys.create(None, actor=OPERATOR)
         db.session.commit()
         click.echo(f"created the registry's key {seal.kid}")
+    ca = services().stamps.certs.ca(actor=OPERATOR)  # the root that seal certificates chain to
+    db.session.commit()
+    click.echo(f"certificate authority {ca.kid}")
 
 
 @demo_cli.command("load")

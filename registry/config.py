@@ -50,6 +50,8 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "REGISTRY_RATELIMIT_PREFIX": environ.get("REGISTRY_RATELIMIT_PREFIX", "registry"),
         "REGISTRY_STATUS_LIST_TTL": int(environ.get("REGISTRY_STATUS_LIST_TTL", "86400")),
         "REGISTRY_STATUS_LIST_MAX_AGE": int(environ.get("REGISTRY_STATUS_LIST_MAX_AGE", "60")),
+        # The largest request body, documents to stamp included (bytes); larger ones get 413.
+        "MAX_CONTENT_LENGTH": int(environ.get("REGISTRY_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
     }
     for name, file in (("REGISTRY_KEYSTORE_SECRET", "keystore.secret"), ("REGISTRY_HOLDER_KEY", "holder.key")):
         value = environ.get(name)

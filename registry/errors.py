@@ -42,6 +42,12 @@ class NotFound(RegistryError):
     title = "Not found"
 
 
+class PayloadTooLarge(RegistryError):
+    status = 413
+    code = "PAYLOAD_TOO_LARGE"
+    title = "Payload too large"
+
+
 class Conflict(RegistryError):
     status = 409
     code = "CONFLICT"

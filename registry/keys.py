@@ -15,6 +15,7 @@ from registry.accesslog import AccessLog, Event
 from registry.errors import Conflict, NotFound, Unavailable
 from registry.models import Department, KeyPurpose, Seal, SealStatus, utcnow
 from registry.principals import Principal
+from registry.sealcerts import SealCertificates
 
 DEFAULT_SEAL_DAYS = 3 * 365
 DEFAULT_REGISTRY_KEY_DAYS = 365
@@ -55,6 +56,8 @@ class KeyService:
         self.session.add(seal)
         self.session.flush()
         self._log(actor, "key.create", seal)
+        if department is not None:
+            SealCertificates(self.session, self.keystore).certify(seal, signer, actor=actor)
         return seal
 
     def rotate(self, department: Department | None, *, actor: Principal, alg: str = DEFAULT_ALGORITHM) -> Seal:
@@ -133,7 +136,7 @@ class KeyService:
 
     def jwks(self) -> dict[str, Any]:
         """Every key ever used, with its status and validity window, so old signatures still verify."""
-        return {"keys": [published_jwk(seal) for seal in self.list()]}
+        return {"keys": [published_jwk(seal) for seal in self.list() if seal.purpose != KeyPurpose.CA]}
 
 
 def _epoch(value: dt.datetime | None) -> int | None:

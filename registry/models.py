@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -83,8 +84,9 @@ class SealStatus:
 
 
 class KeyPurpose:
-    SEAL = "seal"  # a department's electronic seal: signs certificates
+    SEAL = "seal"  # a department's electronic seal: signs certificates and stamps documents
     REGISTRY = "registry"  # the registry's own key: signs access tokens
+    CA = "ca"  # the registry's certificate authority: signs seals' X.509 certificates, nothing else
 
 
 class Seal(db.Model):
@@ -104,6 +106,11 @@ class Seal(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[dt.datetime | None]
     compromised_at: Mapped[dt.datetime | None]
+    # A seal's name and picture (PNG), as electronic seal standards (GB/T 38540) keep them, and its
+    # X.509 certificate from the registry's CA (the CA's own row holds its self-signed root).
+    name: Mapped[str | None] = mapped_column(String(200))
+    picture: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    certificate_pem: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     department: Mapped[Department | None] = relationship()
 
@@ -383,3 +390,38 @@ class SharedCopy(db.Model):
     grant_id: Mapped[int] = mapped_column(ForeignKey("sharing_grants.id"), index=True)
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+
+
+class StampStatus:
+    VALID = "valid"
+    REVOKED = "revoked"
+
+
+class Stamp(db.Model):
+    """A department's seal put on a document: embedded in a PDF, or a detached stamp record for any file.
+
+    The document itself is never kept, only its SHA-256 (and, for a PDF, the stamped file's).
+    """
+
+    __tablename__ = "stamps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "pdf" or "detached"
+    document_name: Mapped[str] = mapped_column(String(255))
+    document_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    stamped_sha256: Mapped[str | None] = mapped_column(String(64))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    seal_kid: Mapped[str] = mapped_column(String(64))
+    service_item: Mapped[str | None] = mapped_column(String(64))
+    stamped_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(16), default=StampStatus.VALID)
+    revoked_at: Mapped[dt.datetime | None]
+    revocation_reason: Mapped[str | None] = mapped_column(String(200))
+    signed: Mapped[str | None] = mapped_column(Text)  # the detached stamp's JWS
+    status_list: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
+    status_idx: Mapped[int]
+
+    department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (UniqueConstraint("status_list", "status_idx", name="uq_stamps_status_slot"),)

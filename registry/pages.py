@@ -9,7 +9,7 @@ from flask import Blueprint, render_template
 from sqlalchemy import select
 
 from issuers.codes import mask_id
-from registry.models import CertificateType, Department, db, utcnow
+from registry.models import CertificateType, Department, StampStatus, db, utcnow
 from registry.services import services
 
 bp = Blueprint("pages", __name__)
@@ -91,6 +91,30 @@ def verify_page(presented: str) -> str:
         disclosed={k: mask_id(v) if k == "holder_id" else v for k, v in result.disclosed.items()},
         labels=CHECK_LABELS,
         messages=MESSAGES,
+        checked_at=utcnow().strftime("%Y-%m-%d %H:%M"),
+        issuer=svc.config["REGISTRY_ISSUER"],
+    )
+
+
+@bp.get("/s/<reference>")
+def stamp_page(reference: str) -> str:
+    """Public: the registry's record of a stamp, which the stamp's QR code opens."""
+    svc = services()
+    stamp = svc.stamps.get(reference)
+    seal = svc.keys.find(stamp.seal_kid)
+    compromised = seal is not None and seal.compromised_at is not None and seal.compromised_at <= stamp.stamped_at
+    if stamp.status == StampStatus.REVOKED:
+        why = f"已撤销 · revoked: {stamp.revocation_reason or ''}"
+    elif compromised:
+        why = "印章泄露后用印 · stamped after the seal was compromised"
+    else:
+        why = ""
+    return render_template(
+        "stamp.html",
+        stamp=stamp,
+        valid=not why,
+        why=why,
+        seal_name=(seal.name if seal else None) or stamp.seal_kid,
         checked_at=utcnow().strftime("%Y-%m-%d %H:%M"),
         issuer=svc.config["REGISTRY_ISSUER"],
     )

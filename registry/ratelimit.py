@@ -14,7 +14,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 # One budget for verifying, however it is asked for: the API, or the page a QR code opens.
-VERIFY_ENDPOINTS = ("verify.verify", "pages.verify_page")
+VERIFY_ENDPOINTS = ("verify.verify", "pages.verify_page", "stamps.verify_stamp")
 
 
 def init_app(app: Flask) -> Limiter:

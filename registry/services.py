@@ -19,6 +19,7 @@ from registry.keys import KeyService
 from registry.lifecycle import LifecycleService
 from registry.models import db
 from registry.sharing import SharingService
+from registry.stamps import StampService
 from registry.statuslists import StatusListPublisher
 from registry.tokens import AccessTokens, IdentityProviderTrust
 from registry.verification import VerificationService
@@ -80,6 +81,10 @@ class Services:
             holder_key=self.config["REGISTRY_HOLDER_KEY"],
             issuer=self.config["REGISTRY_ISSUER"],
         )
+
+    @cached_property
+    def stamps(self) -> StampService:
+        return StampService(self.session, self.keys, self.verification, self.config["REGISTRY_ISSUER"])
 
     @cached_property
     def lifecycle(self) -> LifecycleService:

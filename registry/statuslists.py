@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from issuers.signing import Signer, jws_encode
 from registry.errors import NotFound
-from registry.models import Certificate, CertificateStatus, StatusList, utcnow
+from registry.models import Certificate, CertificateStatus, Stamp, StampStatus, StatusList, utcnow
 
 LIST_SIZE = 131_072  # 2^17 bits, 16 KiB: each certificate hides among as many others
 PURPOSES = {
@@ -105,10 +105,15 @@ class StatusLists:
         return status_list
 
     def set_indexes(self, number: int, purpose: str) -> list[int]:
+        """The slots of list `number` whose bit is set for `purpose`: certificates, and for revocation stamps."""
         query = select(Certificate.status_idx).where(
             Certificate.status_list == number, Certificate.status.in_(PURPOSES[purpose])
         )
-        return list(self.session.scalars(query))
+        indexes = [i for i in self.session.scalars(query) if i is not None]
+        if purpose == "revocation":
+            stamps = select(Stamp.status_idx).where(Stamp.status_list == number, Stamp.status == StampStatus.REVOKED)
+            indexes += self.session.scalars(stamps)
+        return indexes
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ class VerificationResult:
     disclosed: dict[str, Any] = field(default_factory=dict)
 
 
-def _unverified_claims(token: str) -> dict[str, Any]:
+def unverified_claims(token: str) -> dict[str, Any]:
     """The JWT payload, read only to find the status lists and the log's subject; trusted for nothing else."""
     try:
         payload = token.split("~")[0].split(".")[1]
@@ -60,8 +60,8 @@ class VerificationService:
             result = VerificationResult(False, [Check("format", False, "MALFORMED", str(e))])
             self._log({}, result, action)
             return result
-        claims = _unverified_claims(token)
-        verifier = Verifier.from_jwks(self.keys.jwks(), self._status_lists(claims), self.issuer)
+        claims = unverified_claims(token)
+        verifier = Verifier.from_jwks(self.keys.jwks(), self.status_lists_for(claims), self.issuer)
         try:
             if annotation is None:
                 verified: VerifiedCertificate | VerifiedCopy = verifier.verify(token)
@@ -87,7 +87,7 @@ class VerificationService:
         replaced = Check("status", False, "SUPERSEDED", f"superseded by {newer}")
         return [replaced if c.name == "status" else c for c in checks]
 
-    def _status_lists(self, claims: dict[str, Any]) -> dict[str, str]:
+    def status_lists_for(self, claims: dict[str, Any]) -> dict[str, str]:
         """The signed lists the certificate names, when they are this registry's; else none (the check fails)."""
         status, slot = claims.get("status"), claims.get("st")
         prefix = list_url(self.issuer, 0)[: -len("0")]

@@ -170,3 +170,29 @@ def published_verifier(client: Any) -> Verifier:
                 response.get_data(as_text=True)
             )
     return Verifier.from_jwks(client.get("/.well-known/jwks.json").json, lists)
+
+
+def pdf_document(pages: int = 1, title: str = "Administrative decision") -> bytes:
+    """A small, well-formed PDF of A4 pages with a line of text each, built by hand (classic xref)."""
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
+    kids = []
+    for number in range(1, pages + 1):
+        text = f"BT /F1 18 Tf 72 760 Td ({title}, page {number} of {pages}) Tj ET".encode("ascii")
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text))
+        content_id = len(objects)
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>" % content_id
+        )
+        kids.append(b"%d 0 R" % len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), pages)
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)

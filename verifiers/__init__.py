@@ -3,7 +3,7 @@
 from verifiers.bundle import Bundle, InvalidBundle, StaleBundle, read_bundle
 from verifiers.copies import Annotation
 from verifiers.errors import MalformedToken, VerificationError, VerificationFailed
-from verifiers.verify import Check, VerifiedCertificate, VerifiedCopy, Verifier
+from verifiers.verify import Check, VerifiedCertificate, VerifiedCopy, VerifiedStamp, Verifier
 
 __all__ = [
     "Annotation",
@@ -16,6 +16,7 @@ __all__ = [
     "VerificationFailed",
     "VerifiedCertificate",
     "VerifiedCopy",
+    "VerifiedStamp",
     "Verifier",
     "read_bundle",
 ]

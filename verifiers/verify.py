@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import time
 import urllib.parse
@@ -21,6 +22,7 @@ from verifiers.status import PURPOSES, InvalidStatusList, StatusList, read_statu
 
 CERTIFICATE_TYP = "dc+sd-jwt"
 COMPACT_TYP = "qr+jwt"
+STAMP_TYP = "stamp+jwt"
 IDENTIFIER_ROOT = "1.2.156.3005.2."
 STATUS_LISTS_PATH = "/api/v1/status-lists/"
 
@@ -64,6 +66,15 @@ class VerifiedCopy:
 
 
 @dataclass(frozen=True, slots=True)
+class VerifiedStamp:
+    """A detached stamp that passed every check: who stamped which document (by SHA-256), when."""
+
+    claims: dict[str, Any]
+    kid: str
+    checks: list[Check] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
 class _Key:
     jwk: dict[str, Any]
     public_key: Any
@@ -86,6 +97,19 @@ def _b64decode(text: str) -> bytes:
 
 
 _digest = b64_sha256
+
+
+def key_status(jwk: dict[str, Any], signed_at: int) -> Check:
+    """The key-status check of something signed at `signed_at` (epoch seconds) by the published key `jwk`."""
+    compromised_at = jwk.get("compromised_at")
+    if compromised_at is not None and signed_at >= compromised_at:
+        return Check("key_status", False, "KEY_COMPROMISED", "signed after the key was compromised")
+    if not jwk.get("nbf", signed_at) <= signed_at <= jwk.get("exp", signed_at):
+        return Check("key_status", False, "KEY_NOT_VALID_AT_SIGNING", "signed outside the key's validity")
+    if compromised_at is not None:
+        # Passes, flagged: signed before the compromise, yet the key's holder may want it re-issued.
+        return Check("key_status", True, "KEY_COMPROMISED_LATER", "signed before the key was compromised")
+    return Check("key_status", True, "OK")
 
 
 class Verifier:
@@ -163,7 +187,7 @@ class Verifier:
         issuer_ok = key.jwk.get("dept") is not None and key.jwk.get("dept") == claims.get("dept")
         checks.append(Check("issuer", issuer_ok, "OK" if issuer_ok else "ISSUER_MISMATCH"))
         # 4. Key status at signing time.
-        checks.append(self._key_status(key.jwk, claims["iat"]))
+        checks.append(key_status(key.jwk, claims["iat"]))
         # 5. Validity period.
         checks.append(self._validity(claims, now))
         # 6. Status: the certificate's bits in the signed revocation and suspension lists.
@@ -213,9 +237,9 @@ class Verifier:
             note = Annotation.from_claims(claims)
         except (jwt.InvalidTokenError, ValueError, TypeError) as e:
             return [Check("annotation", False, "BAD_ANNOTATION_SIGNATURE", str(e))], None
-        key_status = self._key_status(key.jwk, note.issued_at)
-        if not key_status.passed:
-            return [Check("annotation", False, key_status.code, "the registry's key " + key_status.detail)], None
+        key_check = key_status(key.jwk, note.issued_at)
+        if not key_check.passed:
+            return [Check("annotation", False, key_check.code, "the registry's key " + key_check.detail)], None
         checks = [Check("annotation", True, "OK")]
         # 9. Binding: this signed form, and no disclosure the annotation does not cover.
         jws, disclosures = token.split("~")[0], token.split("~")[1:-1]
@@ -242,6 +266,50 @@ class Verifier:
         else:
             checks.append(Check("copy_validity", True, "OK"))
         return checks, note
+
+    def verify_stamp(
+        self, stamp: str, document: bytes | None = None, sha256: str | None = None, now: float | None = None
+    ) -> VerifiedStamp:
+        """Verify a detached stamp against the document (its bytes, or its SHA-256 in hex): format,
+        signature, issuer, key status at stamping time, document unchanged, stamp not revoked.
+        Return the stamp or raise VerificationFailed listing every check that ran."""
+        now = time.time() if now is None else now
+        token = token_from_presented(stamp)
+        checks: list[Check] = []
+        try:
+            header = jose.header(token)
+        except jwt.DecodeError as e:
+            raise MalformedToken(str(e)) from e
+        if header.get("typ") != STAMP_TYP:
+            checks.append(Check("format", False, "WRONG_TYPE", f"typ is {header.get('typ')!r}"))
+            raise VerificationFailed(checks)
+        checks.append(Check("format", True, "OK"))
+        key = self._keys.get(header.get("kid", ""))
+        if key is None:
+            checks.append(Check("signature", False, "UNKNOWN_KEY", "no published seal has this kid"))
+            raise VerificationFailed(checks)
+        try:
+            claims = _signed_claims(token, key, ("iat", "jti", "dept", "doc"))
+        except jwt.InvalidTokenError as e:
+            checks.append(Check("signature", False, "BAD_SIGNATURE", str(e)))
+            raise VerificationFailed(checks) from e
+        checks.append(Check("signature", True, "OK"))
+        issuer_ok = key.jwk.get("dept") is not None and key.jwk.get("dept") == claims.get("dept")
+        checks.append(Check("issuer", issuer_ok, "OK" if issuer_ok else "ISSUER_MISMATCH"))
+        checks.append(key_status(key.jwk, claims["iat"]))
+        signed_hash = str(claims["doc"].get("sha256", "")) if isinstance(claims["doc"], dict) else ""
+        if document is not None:
+            sha256 = hashlib.sha256(document).hexdigest()
+        if sha256 is None:
+            checks.append(Check("document", False, "DOCUMENT_NOT_GIVEN", "give the document or its SHA-256"))
+        elif sha256.lower() != signed_hash:
+            checks.append(Check("document", False, "DOCUMENT_CHANGED", "the document is not the one stamped"))
+        else:
+            checks.append(Check("document", True, "OK"))
+        checks.append(self._status(claims, now))
+        if not all(c.passed for c in checks):
+            raise VerificationFailed(checks, claims)
+        return VerifiedStamp(claims, key.jwk["kid"], checks)
 
     def _verify_compact(self, token: str, now: float, checks: list[Check]) -> VerifiedCertificate:
         """The compact form: no kid, so the seals of the department its identifier names are tried."""
@@ -280,7 +348,7 @@ class Verifier:
         if self._issuer and isinstance(slot, list) and len(slot) == 2:
             full["status"] = {"list": f"{self._issuer}{STATUS_LISTS_PATH}{slot[0]}", "idx": slot[1]}
         # 4.-6. Key status at signing time, validity, status lists: as for the full form.
-        checks.append(self._key_status(key.jwk, full["iat"]))
+        checks.append(key_status(key.jwk, full["iat"]))
         checks.append(self._validity(full, now))
         checks.append(self._status(full, now))
         # 7. Disclosures: the compact form discloses nothing beyond its core claims.
@@ -295,18 +363,6 @@ class Verifier:
         if len(parts) < 2 or parts[-1] != "":
             raise MalformedToken("an SD-JWT without key binding ends with '~'")
         return parts[0], parts[1:-1]
-
-    @staticmethod
-    def _key_status(jwk: dict[str, Any], signed_at: int) -> Check:
-        compromised_at = jwk.get("compromised_at")
-        if compromised_at is not None and signed_at >= compromised_at:
-            return Check("key_status", False, "KEY_COMPROMISED", "signed after the key was compromised")
-        if not jwk.get("nbf", signed_at) <= signed_at <= jwk.get("exp", signed_at):
-            return Check("key_status", False, "KEY_NOT_VALID_AT_SIGNING", "signed outside the key's validity")
-        if compromised_at is not None:
-            # Passes, flagged: signed before the compromise, yet the key's holder may want it re-issued.
-            return Check("key_status", True, "KEY_COMPROMISED_LATER", "signed before the key was compromised")
-        return Check("key_status", True, "OK")
 
     @staticmethod
     def _validity(claims: dict[str, Any], now: float) -> Check:

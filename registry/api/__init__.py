@@ -20,7 +20,7 @@ api = RegistryApi()
 
 
 def init_app(app: Flask) -> None:
-    from registry.api import catalog, certificates, log, oauth, sharing, wellknown
+    from registry.api import catalog, certificates, log, oauth, sharing, stamps, wellknown
 
     app.config.update(
         API_TITLE="Electronic certificate and license registry",
@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
         certificates.blp,
         log.blp,
         sharing.blp,
+        stamps.blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

@@ -1,0 +1,243 @@
+"""Stamping PDFs with a seal (PAdES through pyHanko) and reading the stamps back, with nothing of Flask.
+
+The signature is an incremental update: the original bytes stay as they were, and any PDF reader can
+check the embedded CMS signature against the seal's X.509 certificate and the registry's root. The
+private key never leaves its `Signer`: pyHanko hands over the bytes to sign and gets a signature back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import utils as ec_utils
+from PIL import Image
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.images import PdfImage
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.stamp import QRStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from issuers.signing import Signer
+
+PDF_ALGORITHMS = ("ES256",)  # ECDSA P-256 with SHA-256: what poppler, Acrobat and pyHanko all check
+REASON_PREFIX = "stamp "
+STAMP_TEXT = "Sealed by %(dept)s\n%(ts)s\nStamp %(ref)s"
+# Parsing untrusted PDFs: what pyHanko raises on damaged input, beyond its own PdfError.
+_DAMAGED = (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError, EOFError)
+
+
+class PdfRejected(ValueError):
+    """A PDF that cannot be stamped, with a stable code."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where the stamp goes: a 1-based page number and a box in PDF points from the page's lower left."""
+
+    page: int = 1
+    x: float = 360.0
+    y: float = 40.0
+    width: float = 200.0
+    height: float = 90.0
+
+
+def _der(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+
+
+class _SealCmsSigner(signers.Signer):
+    """pyHanko's view of a registry Signer: CMS signatures by a key that stays behind the Signer."""
+
+    def __init__(self, signer: Signer, certificate: x509.Certificate, chain: list[x509.Certificate]) -> None:
+        super().__init__(
+            signing_cert=_der(certificate), cert_registry=SimpleCertificateStore.from_certs([_der(c) for c in chain])
+        )
+        self._signer = signer
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
+        if digest_algorithm != "sha256":
+            raise ValueError(f"a seal signs with SHA-256, not {digest_algorithm}")
+        raw = self._signer.sign(data)  # ES256: SHA-256 and ECDSA over `data`, as JWS r || s
+        half = len(raw) // 2
+        return bytes(ec_utils.encode_dss_signature(int.from_bytes(raw[:half]), int.from_bytes(raw[half:])))
+
+
+def open_pdf(data: bytes) -> PdfFileReader:
+    """Read a PDF to stamp or check; raise PdfRejected for one that is not a PDF, damaged or encrypted."""
+    if b"%PDF-" not in data[:1024]:
+        raise PdfRejected("NOT_A_PDF", "the file is not a PDF (no %PDF- header)")
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        encrypted = reader.encrypted
+        pages = int(reader.root["/Pages"]["/Count"])
+    except _DAMAGED as e:
+        raise PdfRejected("PDF_DAMAGED", f"the PDF cannot be read: {e}") from None
+    if encrypted:
+        raise PdfRejected("PDF_ENCRYPTED", "the PDF is encrypted; send it unencrypted")
+    if pages < 1:
+        raise PdfRejected("PDF_DAMAGED", "the PDF has no pages")
+    return reader
+
+
+def page_count(reader: PdfFileReader) -> int:
+    return int(reader.root["/Pages"]["/Count"])
+
+
+def _media_box(reader: PdfFileReader, page_index: int) -> tuple[float, float, float, float]:
+    page_ref, _ = reader.find_page_for_modification(page_index)
+    node: Any = page_ref.get_object()
+    while node is not None:
+        if "/MediaBox" in node:
+            x0, y0, x1, y1 = (float(v) for v in node["/MediaBox"])
+            return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+        node = node.get("/Parent")
+        node = node.get_object() if isinstance(node, generic.IndirectObject) else node
+    raise PdfRejected("PDF_DAMAGED", f"page {page_index + 1} has no media box")
+
+
+def check_placement(reader: PdfFileReader, placement: Placement) -> None:
+    """Raise PdfRejected unless the stamp's box lies on the page (PAGE_NOT_FOUND, POSITION_OFF_PAGE)."""
+    pages = page_count(reader)
+    if not 1 <= placement.page <= pages:
+        raise PdfRejected("PAGE_NOT_FOUND", f"page {placement.page} does not exist; the PDF has {pages}")
+    try:
+        x0, y0, x1, y1 = _media_box(reader, placement.page - 1)
+    except _DAMAGED as e:
+        raise PdfRejected("PDF_DAMAGED", f"page {placement.page} cannot be read: {e}") from None
+    box = (placement.x, placement.y, placement.x + placement.width, placement.y + placement.height)
+    if placement.width <= 0 or placement.height <= 0 or box[0] < x0 or box[1] < y0 or box[2] > x1 or box[3] > y1:
+        raise PdfRejected(
+            "POSITION_OFF_PAGE",
+            f"the stamp ({box[0]:g}, {box[1]:g})-({box[2]:g}, {box[3]:g}) is not within page {placement.page}'s "
+            f"box ({x0:g}, {y0:g})-({x1:g}, {y1:g})",
+        )
+
+
+def stamp_pdf(
+    data: bytes,
+    signer: Signer,
+    certificate: x509.Certificate,
+    chain: list[x509.Certificate],
+    *,
+    picture: bytes,
+    url: str,
+    reference: str,
+    department: str,
+    placement: Placement,
+    seal_name: str,
+) -> bytes:
+    """Return the PDF with a visible stamp (the seal's picture behind a QR code of `url` and a line of text)
+    on the given page and an embedded PAdES signature by the seal, as an incremental update."""
+    if signer.alg not in PDF_ALGORITHMS:
+        raise PdfRejected("SEAL_ALGORITHM_UNSUPPORTED", f"PDF stamps need an {' or '.join(PDF_ALGORITHMS)} seal")
+    reader = open_pdf(data)
+    check_placement(reader, placement)
+    field_name = f"Seal-{reference[:8]}"
+    style = QRStampStyle(
+        stamp_text=STAMP_TEXT,
+        background=PdfImage(Image.open(io.BytesIO(picture))),
+        background_opacity=0.55,
+        border_width=0,
+    )
+    metadata = PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=REASON_PREFIX + reference,
+        name=seal_name,
+    )
+    box = (
+        int(placement.x),
+        int(placement.y),
+        int(placement.x + placement.width),
+        int(placement.y + placement.height),
+    )
+    pdf_signer = PdfSigner(
+        metadata,
+        signer=_SealCmsSigner(signer, certificate, chain),
+        stamp_style=style,
+        new_field_spec=fields.SigFieldSpec(field_name, on_page=placement.page - 1, box=box),
+    )
+    out = io.BytesIO()
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        pdf_signer.sign_pdf(
+            writer, output=out, appearance_text_params={"url": url, "dept": department, "ref": reference[:8]}
+        )
+    except _DAMAGED as e:
+        raise PdfRejected("PDF_DAMAGED", f"the PDF cannot be stamped: {e}") from None
+    return out.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedStamp:
+    """What one embedded signature says about itself, as pyHanko's validator finds it."""
+
+    field_name: str
+    reference: str | None  # the registry's stamp reference, from the signed /Reason
+    intact: bool  # the signed bytes hash to the signed digest
+    valid: bool  # the CMS signature over them holds
+    trusted: bool  # the signer's certificate chains to the given root
+    covers_whole_file: bool
+    later_changes: str  # "none", "signatures/form fields", or "content"
+    signer_certificate: x509.Certificate | None
+    signed_at: dt.datetime | None
+
+
+def read_stamps(data: bytes, root: x509.Certificate) -> list[EmbeddedStamp]:
+    """Every embedded signature of a PDF, each validated with `root` as the only trust anchor."""
+    reader = open_pdf(data)
+    context = ValidationContext(trust_roots=[_der(root)], allow_fetching=False)
+    found = []
+    for embedded in reader.embedded_signatures:
+        reason = embedded.sig_object.get("/Reason")
+        reference = str(reason)[len(REASON_PREFIX) :] if str(reason or "").startswith(REASON_PREFIX) else None
+        try:
+            status = validate_pdf_signature(embedded, context)
+        except (SignatureValidationError, *_DAMAGED):
+            found.append(
+                EmbeddedStamp(embedded.field_name, reference, False, False, False, False, "content", None, None)
+            )
+            continue
+        level = status.modification_level
+        if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+            later = "none"
+        elif level is not None and level <= ModificationLevel.FORM_FILLING:
+            later = "signatures/form fields"
+        else:
+            later = "content"
+        certificate = x509.load_der_x509_certificate(status.signing_cert.dump()) if status.signing_cert else None
+        found.append(
+            EmbeddedStamp(
+                embedded.field_name,
+                reference,
+                bool(status.intact),
+                bool(status.valid),
+                bool(status.trusted),
+                status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+                later,
+                certificate,
+                status.signer_reported_dt,
+            )
+        )
+    return found

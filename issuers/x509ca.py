@@ -1,0 +1,133 @@
+"""The registry's certificate authority: a self-signed root and X.509 certificates for departments' seals,
+so that PDF readers and validators (pyHanko, poppler, Acrobat) can check stamped documents.
+
+The seal keys themselves never change: a seal certificate binds the same public key the JWKS publishes
+to the department's name and credit code, for the seal's validity window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.x509.oid import NameOID
+
+from issuers.signing import PrivateKey, PublicKey
+
+CA_NAME = "Electronic Certificate Registry Root CA"
+
+
+def _hash_for(key: PrivateKey) -> hashes.SHA256 | None:
+    return None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
+
+
+def _serial(public_key: PublicKey, not_before: dt.datetime) -> int:
+    """A positive 159-bit serial, unique per key and start: RFC 5280 allows at most 20 octets."""
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    digest = hashlib.sha256(der + not_before.isoformat().encode()).digest()
+    return int.from_bytes(digest[:20], "big") >> 1
+
+
+def make_root(
+    key: PrivateKey, not_before: dt.datetime, not_after: dt.datetime, name: str = CA_NAME
+) -> x509.Certificate:
+    """A self-signed root certificate for the registry's CA key: may sign seal certificates only."""
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Electronic Certificate Registry"),
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+        ]
+    )
+    public = key.public_key()
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(public)
+        .serial_number(_serial(public, not_before))
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .sign(key, _hash_for(key))
+    )
+
+
+def issue_seal_certificate(
+    ca_key: PrivateKey,
+    ca_certificate: x509.Certificate,
+    seal_key: PublicKey,
+    *,
+    department_name: str,
+    credit_code: str,
+    seal_name: str,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+) -> x509.Certificate:
+    """A certificate for a department's seal key: document signing (digital signature, non-repudiation)."""
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, department_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, f"NTRCN-{credit_code}"),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, credit_code),
+            x509.NameAttribute(NameOID.COMMON_NAME, seal_name),
+        ]
+    )
+    ca_validity = (ca_certificate.not_valid_before_utc, ca_certificate.not_valid_after_utc)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca_certificate.subject)
+        .public_key(seal_key)
+        .serial_number(_serial(seal_key, not_before))
+        .not_valid_before(max(not_before, ca_validity[0]))
+        .not_valid_after(min(not_after, ca_validity[1]))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(seal_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_certificate.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+        .sign(ca_key, _hash_for(ca_key))
+    )
+
+
+def to_pem(certificate: x509.Certificate) -> str:
+    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def from_pem(pem: str) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(pem.encode("ascii"))

@@ -1,0 +1,213 @@
+"""Electronic seals on documents over HTTP: departments stamp PDFs and other files, anyone verifies,
+the stamping department revokes; the registry's CA and seal certificates are public."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, ClassVar
+
+from flask import Request, Response, current_app, jsonify
+from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
+
+from issuers.pdfseal import Placement
+from issuers.x509ca import to_pem
+from registry.api.auth import principal, requires
+from registry.api.schemas import (
+    StampCreated,
+    StampForm,
+    StampOut,
+    StampRevokeIn,
+    StampVerifyForm,
+    StampVerifyOut,
+)
+from registry.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from registry.models import Department, KeyPurpose, Role, Stamp, db
+from registry.principals import ANONYMOUS
+from registry.qr import render
+from registry.services import services
+from registry.stamps import DETACHED, PDF, StampRequest, stamp_url
+
+
+class _UploadParser(FlaskParser):
+    """webargs' Flask parser with one more location: a multipart body's fields and files together."""
+
+    __location_map__: ClassVar[dict[str, str]] = dict(
+        form_and_files="load_form_and_files", **FlaskParser.__location_map__
+    )
+
+    def load_form_and_files(self, req: Request, schema: Any) -> Any:
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class _UploadBlueprint(Blueprint):  # type: ignore[misc]
+    """A blueprint whose multipart endpoints take fields and files in one schema, described as one body."""
+
+    ARGUMENTS_PARSER = _UploadParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING: ClassVar[dict[str, str]] = {
+        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "form_and_files": "multipart/form-data",
+    }
+
+
+blp = _UploadBlueprint("stamps", __name__, url_prefix="/api/v1", description="Electronic seals on documents")
+
+
+def _read(upload: FileStorage | None) -> bytes | None:
+    """The uploaded file's bytes, refused with 413 above the configured limit."""
+    if upload is None:
+        return None
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"a document is at most {limit} bytes", code="FILE_TOO_LARGE")
+    return data
+
+
+def _kind(form: dict[str, Any], upload: FileStorage | None) -> str:
+    if "kind" in form:
+        return str(form["kind"])
+    if upload is None:
+        return DETACHED
+    named_pdf = (upload.filename or "").lower().endswith(".pdf")
+    return PDF if named_pdf or upload.mimetype == "application/pdf" else DETACHED
+
+
+@blp.route("/stamps", methods=["POST"])
+@requires(Role.ISSUER, action="stamp")
+@blp.arguments(StampForm, location="form_and_files")
+@blp.response(201, StampCreated, description="a detached stamp")
+@blp.alt_response(201, content_type="application/pdf", description="the stamped PDF (kind pdf)")
+def stamp(form: dict[str, Any]) -> Any:
+    """Stamp a document with the department's seal (issuer). A PDF comes back with a visible seal, a QR
+    code of the stamp's page and a PAdES signature; any other file, or only its SHA-256, gets a detached
+    stamp (a JWS over the document's hash). Errors: 413 FILE_TOO_LARGE, 422 NOT_A_PDF, PDF_DAMAGED,
+    PDF_ENCRYPTED, PAGE_NOT_FOUND, POSITION_OFF_PAGE, BAD_SHA256; nothing is kept on failure."""
+    caller = principal()
+    if caller.department_id is None:
+        raise Forbidden("the client belongs to no department", code="ROLE_NOT_PERMITTED")
+    upload = form.get("file")
+    data = _read(upload)
+    kind = _kind(form, upload)
+    if data is None and (kind == PDF or "sha256" not in form):
+        raise ValidationFailed("send the file (or, for a detached stamp, its sha256)", code="FILE_REQUIRED")
+    stamp_request = StampRequest(
+        kind=kind,
+        document_name=form.get("name") or (upload.filename if upload and upload.filename else "document"),
+        data=data,
+        sha256=form.get("sha256"),
+        placement=Placement(form["page"], form["x"], form["y"], form["width"], form["height"]),
+        service_item=form.get("service_item"),
+    )
+    department = db.session.get_one(Department, caller.department_id)
+    result = services().stamps.stamp(department, stamp_request, actor=caller)
+    db.session.commit()
+    issuer = services().config["REGISTRY_ISSUER"]
+    url = stamp_url(issuer, result.stamp.reference)
+    if result.pdf is not None:
+        stem = stamp_request.document_name.rsplit(".", 1)[0]
+        response = Response(result.pdf, status=201, mimetype="application/pdf")
+        response.headers["X-Stamp-Reference"] = result.stamp.reference
+        response.headers["Location"] = f"/api/v1/stamps/{result.stamp.reference}"
+        response.headers["Content-Disposition"] = f'attachment; filename="{_ascii(stem)}-stamped.pdf"'
+        return response
+    body = StampCreated().dump(result.stamp)
+    body["verification_url"] = url
+    body["qr_png"] = base64.b64encode(render(url, "png").content).decode("ascii")
+    response = jsonify(body)
+    response.status_code = 201
+    return response
+
+
+def _ascii(name: str) -> str:
+    return "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in name)[:100] or "document"
+
+
+@blp.route("/stamps/<reference>", methods=["GET"])
+@blp.response(200, StampOut)
+@blp.doc(security=[])
+def get_stamp(reference: str) -> Stamp:
+    """The registry's record of a stamp: document hash and name, department, seal, time, status (public:
+    the reference is printed on the stamped document)."""
+    return services().stamps.get(reference)
+
+
+@blp.route("/stamps/<reference>/qr.png", methods=["GET"])
+@blp.doc(security=[])
+def stamp_qr(reference: str) -> Response:
+    """The QR code of a stamp's verification page (public)."""
+    stamp = services().stamps.get(reference)
+    rendered = render(stamp_url(services().config["REGISTRY_ISSUER"], stamp.reference), "png")
+    return Response(rendered.content, mimetype=rendered.mimetype)
+
+
+@blp.route("/stamps/<reference>/revoke", methods=["POST"])
+@requires(Role.ISSUER, action="stamp.revoke")
+@blp.arguments(StampRevokeIn)
+@blp.response(200, StampOut)
+def revoke_stamp(body: dict[str, Any], reference: str) -> Stamp:
+    """Revoke one of your department's stamps, for example when a decision is withdrawn (issuer)."""
+    stamp = services().stamps.revoke(reference, body["reason"], actor=principal())
+    db.session.commit()
+    return stamp
+
+
+@blp.route("/stamps/verify", methods=["POST"])
+@blp.arguments(StampVerifyForm, location="form_and_files")
+@blp.response(200, StampVerifyOut)
+@blp.doc(security=[])
+def verify_stamp(form: dict[str, Any]) -> dict[str, Any]:
+    """Check a stamped PDF, or a file (or its SHA-256) with its detached stamp, check by check: format,
+    document unchanged, signature, seal known and not compromised at stamping time, stamp not revoked
+    (public, rate-limited with certificate verification)."""
+    data = _read(form.get("file"))
+    stamps = services().stamps
+    if "stamp" in form:
+        if data is None and "sha256" not in form:
+            raise ValidationFailed("send the file or its sha256 with the stamp", code="FILE_REQUIRED")
+        results = [stamps.verify_detached(form["stamp"], data=data, sha256=form.get("sha256"))]
+        kind = DETACHED
+    else:
+        if data is None:
+            raise ValidationFailed("send the stamped PDF (or a file with its detached stamp)", code="FILE_REQUIRED")
+        results = stamps.verify_pdf(data)
+        kind = PDF
+    db.session.commit()  # the log entries
+    return {
+        "valid": all(r.valid for r in results),
+        "kind": kind,
+        "checks": results[-1].checks,
+        "stamps": results,
+    }
+
+
+@blp.route("/ca.pem", methods=["GET"])
+@blp.doc(security=[])
+def ca_certificate() -> Response:
+    """The registry's root certificate, the trust anchor for stamped PDFs (public)."""
+    root = services().stamps.certs.root(actor=ANONYMOUS)
+    db.session.commit()  # made on first use
+    return Response(to_pem(root), mimetype="application/x-pem-file")
+
+
+@blp.route("/seals/<kid>/certificate.pem", methods=["GET"])
+@blp.doc(security=[])
+def seal_certificate(kid: str) -> Response:
+    """A seal's X.509 certificate followed by the registry's root (public)."""
+    seal = services().keys.find(kid)
+    if seal is None or seal.purpose != KeyPurpose.SEAL:
+        raise NotFound(f"no seal {kid}", code="KEY_NOT_FOUND")
+    chain = services().stamps.certs.chain(seal, actor=ANONYMOUS)
+    db.session.commit()
+    return Response("".join(to_pem(c) for c in chain), mimetype="application/x-pem-file")
+
+
+@blp.route("/seals/<kid>/picture.png", methods=["GET"])
+@blp.doc(security=[])
+def seal_picture(kid: str) -> Response:
+    """A seal's picture (public)."""
+    seal = services().keys.find(kid)
+    if seal is None or seal.purpose != KeyPurpose.SEAL or seal.picture is None:
+        raise NotFound(f"no seal picture for {kid}", code="KEY_NOT_FOUND")
+    return Response(seal.picture, mimetype="image/png")

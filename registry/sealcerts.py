@@ -1,0 +1,102 @@
+"""The registry's certificate authority and its seal certificates, kept on the seals' rows.
+
+The CA is a key in the keystore like any other (purpose `ca`), with a self-signed root; every
+department seal gets an X.509 certificate for its key, a name and a picture when it is made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cryptography import x509
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuers.keystore import Keystore
+from issuers.sealimage import draw_seal
+from issuers.signing import SoftwareSigner
+from issuers.x509ca import from_pem, issue_seal_certificate, make_root, to_pem
+from registry.accesslog import AccessLog, Event
+from registry.errors import Unavailable, ValidationFailed
+from registry.models import KeyPurpose, Seal, SealStatus, utcnow
+from registry.principals import Principal
+
+CA_YEARS = 20
+
+
+class SealCertificates:
+    def __init__(self, session: Session, keystore: Keystore) -> None:
+        self.session = session
+        self.keystore = keystore
+
+    def ca(self, *, actor: Principal) -> Seal:
+        """The registry's active CA, made (key and self-signed root) if there is none."""
+        ca = self.session.scalar(
+            select(Seal).where(Seal.purpose == KeyPurpose.CA, Seal.status == SealStatus.ACTIVE).order_by(Seal.id.desc())
+        )
+        if ca is not None:
+            return ca
+        now = utcnow().replace(microsecond=0)
+        signer = self.keystore.create()
+        not_after = now.replace(year=now.year + CA_YEARS)
+        root = make_root(signer.private_key, now - dt.timedelta(minutes=5), not_after)
+        ca = Seal(
+            kid=signer.kid,
+            alg=signer.alg,
+            purpose=KeyPurpose.CA,
+            department=None,
+            public_jwk=signer.public_jwk(),
+            status=SealStatus.ACTIVE,
+            not_before=now,
+            not_after=not_after,
+            created_at=now,
+            name="Registry root CA",
+            certificate_pem=to_pem(root),
+        )
+        self.session.add(ca)
+        self.session.flush()
+        AccessLog(self.session).record(actor, [Event("key.create", reason=f"key {ca.kid} (certificate authority)")])
+        return ca
+
+    def root(self, *, actor: Principal) -> x509.Certificate:
+        ca = self.ca(actor=actor)
+        assert ca.certificate_pem is not None
+        return from_pem(ca.certificate_pem)
+
+    def certify(self, seal: Seal, signer: SoftwareSigner | None = None, *, actor: Principal) -> Seal:
+        """Give a department's seal its X.509 certificate, and a name and picture if it has none."""
+        department = seal.department
+        if seal.purpose != KeyPurpose.SEAL or department is None:
+            raise ValidationFailed("only a department's seal gets a seal certificate", code="NOT_A_SEAL")
+        ca = self.ca(actor=actor)
+        ca_signer = self.keystore.signer(ca.kid)
+        seal_signer = signer or self.keystore.signer(seal.kid)
+        seal.name = seal.name or f"{department.name} 电子印章"
+        if seal.picture is None:
+            seal.picture = draw_seal(department.credit_code)
+        assert ca.certificate_pem is not None
+        certificate = issue_seal_certificate(
+            ca_signer.private_key,
+            from_pem(ca.certificate_pem),
+            seal_signer.private_key.public_key(),
+            department_name=department.name,
+            credit_code=department.credit_code,
+            seal_name=seal.name,
+            not_before=seal.not_before,
+            not_after=seal.not_after,
+        )
+        seal.certificate_pem = to_pem(certificate)
+        self.session.flush()
+        return seal
+
+    def chain(self, seal: Seal, *, actor: Principal) -> list[x509.Certificate]:
+        """The seal's certificate and the root, certifying a seal made before seal certificates existed."""
+        if seal.certificate_pem is None:
+            self.certify(seal, actor=actor)
+        assert seal.certificate_pem is not None
+        issuer = self.session.scalar(
+            select(Seal).where(Seal.purpose == KeyPurpose.CA).order_by(Seal.id.desc())
+        )  # a seal certificate names its CA; there is one CA until a CA rotation is built
+        if issuer is None or issuer.certificate_pem is None:
+            raise Unavailable("the registry has no certificate authority", code="NO_CA")
+        return [from_pem(seal.certificate_pem), from_pem(issuer.certificate_pem)]

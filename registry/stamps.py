@@ -1,0 +1,296 @@
+"""Electronic seals on documents: stamped PDFs (PAdES), detached stamps for any file, their verification
+and revocation. The registry keeps each stamp's record (document hash, department, seal, time, service
+item, status), never the document itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuers.pdfseal import PdfRejected, Placement, read_stamps, stamp_pdf
+from issuers.signing import SoftwareSigner, jws_encode, public_jwk
+from registry.accesslog import AccessLog, Event
+from registry.errors import Conflict, NotFound, ValidationFailed
+from registry.keys import KeyService, published_jwk
+from registry.models import Department, KeyPurpose, Seal, ServiceItem, Stamp, StampStatus, utcnow
+from registry.principals import ANONYMOUS, Principal
+from registry.sealcerts import SealCertificates
+from registry.statuslists import StatusLists, list_url
+from registry.verification import VerificationService, unverified_claims
+from verifiers import Check, MalformedToken, VerificationFailed, Verifier
+from verifiers.verify import STAMP_TYP, key_status
+
+PDF = "pdf"
+DETACHED = "detached"
+SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+class StampRejected(ValidationFailed):
+    """A document that cannot be stamped or checked as sent (not a PDF, damaged, encrypted, off the page)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StampRequest:
+    kind: str  # PDF or DETACHED
+    document_name: str
+    data: bytes | None = None
+    sha256: str | None = None  # a detached stamp of a file the registry never sees
+    placement: Placement = field(default_factory=Placement)
+    service_item: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StampResult:
+    stamp: Stamp
+    pdf: bytes | None  # the stamped PDF, for a PDF stamp
+
+
+@dataclass
+class StampCheck:
+    """The verdict on one stamp: every check in order, and the registry's record of it where found."""
+
+    valid: bool
+    checks: list[Check]
+    record: Stamp | None = None
+    claims: dict[str, Any] = field(default_factory=dict)
+
+
+def stamp_url(issuer: str, reference: str) -> str:
+    """The public page of a stamp, which the stamp's QR code holds."""
+    return f"{issuer}/s/{reference}"
+
+
+class StampService:
+    def __init__(self, session: Session, keys: KeyService, verification: VerificationService, issuer: str) -> None:
+        self.session = session
+        self.keys = keys
+        self.verification = verification
+        self.issuer = issuer
+        self.certs = SealCertificates(session, keys.keystore)
+        self.log = AccessLog(session)
+
+    # Stamping ------------------------------------------------------------------------------------
+
+    def stamp(self, department: Department, request: StampRequest, *, actor: Principal) -> StampResult:
+        """Stamp a PDF, or make a detached stamp; record and log it in the caller's transaction."""
+        if (
+            request.service_item is not None
+            and self.session.scalar(select(ServiceItem.id).where(ServiceItem.code == request.service_item)) is None
+        ):
+            raise NotFound(f"no service item {request.service_item}", code="SERVICE_ITEM_NOT_FOUND")
+        signer = self.keys.signing_key(department)
+        seal = self.keys.get(signer.kid)
+        reference = str(uuid.uuid4())
+        now = utcnow()
+        [(number, index)] = StatusLists(self.session).allocate(1)
+        stamp = Stamp(
+            reference=reference,
+            kind=request.kind,
+            document_name=request.document_name,
+            department_id=department.id,
+            seal_kid=seal.kid,
+            service_item=request.service_item,
+            stamped_at=now,
+            status=StampStatus.VALID,
+            status_list=number,
+            status_idx=index,
+        )
+        pdf = None
+        if request.kind == PDF:
+            if request.data is None:
+                raise StampRejected("a PDF stamp needs the file", code="FILE_REQUIRED")
+            pdf = self._stamp_pdf(request, department, seal, signer, reference)
+            stamp.document_sha256 = hashlib.sha256(request.data).hexdigest()
+            stamp.stamped_sha256 = hashlib.sha256(pdf).hexdigest()
+        else:
+            stamp.document_sha256 = _document_hash(request)
+            stamp.signed = self._detached(stamp, department, seal, signer, now)
+        self.session.add(stamp)
+        self.session.flush()
+        self.log.record(actor, [_event("stamp", stamp)])
+        return StampResult(stamp, pdf)
+
+    def _stamp_pdf(
+        self, request: StampRequest, department: Department, seal: Seal, signer: Any, reference: str
+    ) -> bytes:
+        if not isinstance(signer, SoftwareSigner):
+            raise Conflict("this seal's key cannot sign PDFs here", code="SEAL_ALGORITHM_UNSUPPORTED")
+        chain = self.certs.chain(seal, actor=ANONYMOUS)
+        assert request.data is not None and seal.picture is not None
+        try:
+            return stamp_pdf(
+                request.data,
+                signer,
+                chain[0],
+                chain,
+                picture=seal.picture,
+                url=stamp_url(self.issuer, reference),
+                reference=reference,
+                department=department.credit_code,
+                placement=request.placement,
+                seal_name=seal.name or department.name,
+            )
+        except PdfRejected as e:
+            raise StampRejected(e.detail, code=e.code) from None
+
+    def _detached(self, stamp: Stamp, department: Department, seal: Seal, signer: Any, now: dt.datetime) -> str:
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "jti": stamp.reference,
+            "dept": department.credit_code,
+            "dept_name": department.name,
+            "seal_name": seal.name,
+            "doc": {"name": stamp.document_name, "sha256": stamp.document_sha256},
+            "status": {"list": list_url(self.issuer, stamp.status_list), "idx": stamp.status_idx},
+            "url": stamp_url(self.issuer, stamp.reference),
+            "iat": int(now.timestamp()),
+        }
+        if stamp.service_item:
+            claims["service_item"] = stamp.service_item
+        return jws_encode(claims, signer, STAMP_TYP)
+
+    # Reading and revoking -----------------------------------------------------------------------
+
+    def find(self, reference: str) -> Stamp | None:
+        return self.session.scalar(select(Stamp).where(Stamp.reference == reference))
+
+    def get(self, reference: str) -> Stamp:
+        stamp = self.find(reference)
+        if stamp is None:
+            raise NotFound(f"no stamp {reference}", code="STAMP_NOT_FOUND")
+        return stamp
+
+    def revoke(self, reference: str, reason: str, *, actor: Principal) -> Stamp:
+        """Revoke one of the actor's department's stamps (a decision withdrawn); every later check says so."""
+        stamp = self.session.scalar(
+            select(Stamp)
+            .where(Stamp.reference == reference, Stamp.department_id == actor.department_id)
+            .with_for_update(of=Stamp)
+        )
+        if stamp is None:
+            raise NotFound(f"no stamp {reference} of your department", code="STAMP_NOT_FOUND")
+        if stamp.status == StampStatus.REVOKED:
+            raise Conflict("the stamp is already revoked", code="INVALID_TRANSITION")
+        stamp.status, stamp.revoked_at, stamp.revocation_reason = StampStatus.REVOKED, utcnow(), reason
+        StatusLists(self.session).changed(stamp.status_list)
+        self.session.flush()
+        self.log.record(actor, [_event("stamp.revoke", stamp, reason)])
+        return stamp
+
+    # Verifying ----------------------------------------------------------------------------------
+
+    def verify_pdf(self, data: bytes) -> list[StampCheck]:
+        """Check every seal embedded in a PDF, check by check; log the verification."""
+        try:
+            embedded = read_stamps(data, self.certs.root(actor=ANONYMOUS))
+        except PdfRejected as e:
+            result = [StampCheck(False, [Check("format", False, e.code, e.detail)])]
+        else:
+            if not embedded:
+                result = [StampCheck(False, [Check("format", False, "NO_STAMP", "the PDF carries no signature")])]
+            else:
+                result = [self._pdf_checks(found) for found in embedded]
+        for check in result:
+            self._log_verification(check)
+        return result
+
+    def _pdf_checks(self, found: Any) -> StampCheck:
+        checks = [Check("format", True, "OK", f"signature field {found.field_name}")]
+        record = self.find(found.reference) if found.reference else None
+        # 2. The document: the signed bytes unchanged, and nothing but signatures added after them.
+        if not found.intact:
+            checks.append(Check("document", False, "DOCUMENT_CHANGED", "the signed content was altered"))
+        elif found.later_changes == "content":
+            checks.append(Check("document", False, "DOCUMENT_MODIFIED", "content was changed after stamping"))
+        else:
+            detail = "" if found.later_changes == "none" else "later revisions add signatures or form fields only"
+            checks.append(Check("document", True, "OK", detail))
+        # 3. The signature itself.
+        checks.append(Check("signature", found.valid, "OK" if found.valid else "BAD_SIGNATURE"))
+        # 4. The seal: a seal certificate of the registry's CA, for a seal the registry knows.
+        seal = self._seal_of(found.signer_certificate)
+        if seal is None or not found.trusted:
+            code = "UNKNOWN_SEAL" if seal is None else "UNTRUSTED_CERTIFICATE"
+            checks.append(Check("seal", False, code, "not a seal certified by this registry"))
+        else:
+            checks.append(Check("seal", True, "OK", f"{seal.name} ({seal.kid})"))
+        # 5. The seal's status when it stamped: the registry's record of the time where there is one.
+        signed_at = record.stamped_at if record else found.signed_at
+        if seal is None or signed_at is None:
+            checks.append(Check("key_status", False, "KEY_STATUS_UNKNOWN", "no seal or signing time to check"))
+        else:
+            checks.append(key_status(published_jwk(seal), int(signed_at.timestamp())))
+        # 6. The stamp's own status.
+        checks.append(_record_status(record))
+        return StampCheck(all(c.passed for c in checks), checks, record)
+
+    def _seal_of(self, certificate: Any) -> Seal | None:
+        if certificate is None:
+            return None
+        key = certificate.public_key()
+        if not (isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1)):
+            return None  # not a kind of key the registry's seals are
+        seal = self.keys.find(public_jwk(key, "ES256")["kid"])
+        return seal if seal is not None and seal.purpose == KeyPurpose.SEAL else None
+
+    def verify_detached(self, stamp: str, *, data: bytes | None = None, sha256: str | None = None) -> StampCheck:
+        """Check a detached stamp against a file or its SHA-256, with what the registry publishes; log it."""
+        if sha256 is not None and not SHA256_HEX.match(sha256):
+            raise StampRejected("sha256 is 64 hexadecimal characters", code="BAD_SHA256")
+        claims = unverified_claims(stamp.strip())
+        verifier = Verifier.from_jwks(self.keys.jwks(), self.verification.status_lists_for(claims), self.issuer)
+        try:
+            verified = verifier.verify_stamp(stamp, data, sha256)
+            result = StampCheck(True, verified.checks, claims=verified.claims)
+        except VerificationFailed as e:
+            result = StampCheck(False, e.checks, claims=e.claims)
+        except MalformedToken as e:
+            result = StampCheck(False, [Check("format", False, "MALFORMED", str(e))])
+        reference = result.claims.get("jti")
+        result.record = self.find(reference) if isinstance(reference, str) else None
+        self._log_verification(result)
+        return result
+
+    def _log_verification(self, result: StampCheck) -> None:
+        failed = next((c.code for c in result.checks if not c.passed), None)
+        if result.record is not None:
+            event = _event("stamp.verify", result.record, error_code=failed)
+        else:
+            event = Event("stamp.verify", error_code=failed)
+        self.log.record(ANONYMOUS, [event])
+
+
+def _document_hash(request: StampRequest) -> str:
+    if request.data is not None:
+        return hashlib.sha256(request.data).hexdigest()
+    if request.sha256 is None or not SHA256_HEX.match(request.sha256):
+        raise StampRejected("send the file, or its SHA-256 as 64 hexadecimal characters", code="BAD_SHA256")
+    return request.sha256.lower()
+
+
+def _record_status(record: Stamp | None) -> Check:
+    if record is None:
+        return Check("status", False, "STAMP_UNKNOWN", "the registry has no record of this stamp")
+    if record.status == StampStatus.REVOKED:
+        return Check("status", False, "REVOKED", record.revocation_reason or "")
+    return Check("status", True, "OK")
+
+
+def _event(action: str, stamp: Stamp, reason: str | None = None, error_code: str | None = None) -> Event:
+    text = f"stamp {stamp.reference} ({stamp.kind})" + (f": {reason}" if reason else "")
+    return Event(
+        action,
+        subject_department_id=stamp.department_id,
+        service_item=stamp.service_item,
+        reason=text[:500],
+        error_code=error_code,
+    )

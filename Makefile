@@ -52,6 +52,7 @@ bench: venv
 	$(BIN)/python -m bench.issuance $(BENCH_N)
 	$(BIN)/python -m bench.verification
 	$(BIN)/python -m bench.sharing
+	$(BIN)/python -m bench.stamps
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

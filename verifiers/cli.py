@@ -3,6 +3,7 @@
     certverify bundle fetch https://registry.example -o bundle.json
     certverify check <token | verification URL | file with either | QR image> --bundle bundle.json [--max-age 3600]
     certverify check copy.sdjwt --annotation annotation.jwt --agency <credit code> --bundle bundle.json
+    certverify stamp <document> --stamp <detached stamp or file> --bundle bundle.json
 
 `check` prints every check and exits 0 when the certificate is valid, 1 when it is not, 2 when it
 could not check at all (no bundle, a bad bundle, unreadable input).
@@ -76,6 +77,18 @@ def fetch_bundle(registry: str, output: Path) -> None:
     print(f"saved {output}: {dump_summary(bundle)}")
 
 
+def _verifier(bundle_path: Path, max_age: float | None, trusted: Sequence[str]) -> Verifier:
+    """A verifier from the bundle file: warn when it is old, raise StaleBundle past `max_age`."""
+    try:
+        bundle = read_bundle(bundle_path.read_text().strip(), trusted)
+    except FileNotFoundError as e:
+        raise UsageError(f"no bundle at {bundle_path}: run `certverify bundle fetch` first") from e
+    age = bundle.age()
+    if max_age is None and age > WARN_AGE:
+        print(f"warning: the bundle is {age / 3600:.1f} hours old; fetch a new one or set --max-age", file=sys.stderr)
+    return Verifier.from_bundle(bundle, max_age=max_age)
+
+
 def check(
     presented: str,
     bundle_path: Path,
@@ -85,14 +98,7 @@ def check(
     agency: str | None = None,
 ) -> int:
     """Check a certificate, or an annotated copy when `annotation` is given; print every check; 0 if valid."""
-    try:
-        bundle = read_bundle(bundle_path.read_text().strip(), trusted)
-    except FileNotFoundError as e:
-        raise UsageError(f"no bundle at {bundle_path}: run `certverify bundle fetch` first") from e
-    age = bundle.age()
-    if max_age is None and age > WARN_AGE:
-        print(f"warning: the bundle is {age / 3600:.1f} hours old; fetch a new one or set --max-age", file=sys.stderr)
-    verifier = Verifier.from_bundle(bundle, max_age=max_age)
+    verifier = _verifier(bundle_path, max_age, trusted)
     try:
         if annotation is None:
             result: VerifiedCertificate | VerifiedCopy = verifier.verify(presented_token(presented))
@@ -118,6 +124,29 @@ def check(
     return 0
 
 
+def check_stamp(document: Path, stamp: str, bundle_path: Path, max_age: float | None, trusted: Sequence[str]) -> int:
+    """Check a document against its detached stamp; print every check; 0 if valid."""
+    verifier = _verifier(bundle_path, max_age, trusted)
+    try:
+        data = document.read_bytes()
+    except FileNotFoundError as e:
+        raise UsageError(f"no document at {document}") from e
+    try:
+        result = verifier.verify_stamp(presented_token(stamp), data)
+    except VerificationFailed as e:
+        _print_checks(e.checks)
+        print(f"NOT VALID: {e.code}")
+        return 1
+    except MalformedToken as e:
+        print(f"NOT VALID: not a stamp ({e})")
+        return 1
+    _print_checks(result.checks)
+    doc = result.claims.get("doc", {})
+    print(f"  stamped by {result.claims.get('dept_name')} ({result.claims.get('dept')}): {doc.get('name')}")
+    print("VALID")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="certverify", description="Check registry certificates offline.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -134,11 +163,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     checker.add_argument("--trust-kid", action="append", default=[], help="accept bundles signed by this key only")
     checker.add_argument("--annotation", help="an annotated copy's annotation (token or file): check the copy")
     checker.add_argument("--agency", help="with --annotation: the credit code of the agency using the copy")
+    stamp = commands.add_parser("stamp", help="check a document against its detached stamp")
+    stamp.add_argument("document", type=Path, help="the stamped file")
+    stamp.add_argument("--stamp", required=True, help="the detached stamp (JWS), or a file holding it")
+    stamp.add_argument("--bundle", type=Path, default=Path("bundle.json"))
+    stamp.add_argument("--max-age", type=float, help="fail, not warn, when the bundle is older (seconds)")
+    stamp.add_argument("--trust-kid", action="append", default=[], help="accept bundles signed by this key only")
     args = parser.parse_args(argv)
     try:
         if args.command == "bundle":
             fetch_bundle(args.registry, args.output)
             return 0
+        if args.command == "stamp":
+            return check_stamp(args.document, args.stamp, args.bundle, args.max_age, args.trust_kid)
         return check(args.presented, args.bundle, args.max_age, args.trust_kid, args.annotation, args.agency)
     except StaleBundle as e:
         print(f"NOT CHECKED: STALE_BUNDLE: {e}")

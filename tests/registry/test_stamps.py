@@ -374,3 +374,18 @@ def test_stamping_and_verifying_are_in_the_access_log(client: FlaskClient, world
             db.session.scalars(sa.select(LogEntry.action).where(LogEntry.reason.like(f"stamp {reference}%")))
         )
     assert actions == ["stamp", "stamp.verify"]
+
+
+def test_certverify_checks_a_document_against_its_detached_stamp(
+    client: FlaskClient, world: World, served: str, tmp_path: Path
+) -> None:
+    from verifiers.cli import main as certverify
+
+    record = detached(client, world)
+    bundle, document, stamp_file = tmp_path / "bundle.json", tmp_path / "decision.txt", tmp_path / "stamp.jwt"
+    assert certverify(["bundle", "fetch", served, "-o", str(bundle)]) == 0
+    document.write_bytes(DOCUMENT)
+    stamp_file.write_text(record["stamp"])
+    assert certverify(["stamp", str(document), "--stamp", str(stamp_file), "--bundle", str(bundle)]) == 0
+    document.write_bytes(DOCUMENT + b"changed")
+    assert certverify(["stamp", str(document), "--stamp", str(stamp_file), "--bundle", str(bundle)]) == 1

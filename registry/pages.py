@@ -9,8 +9,10 @@ from flask import Blueprint, render_template
 from sqlalchemy import select
 
 from issuers.codes import mask_id
+from registry.keys import published_jwk
 from registry.models import CertificateType, Department, StampStatus, db, utcnow
 from registry.services import services
+from verifiers.verify import key_status
 
 bp = Blueprint("pages", __name__)
 
@@ -102,11 +104,12 @@ def stamp_page(reference: str) -> str:
     svc = services()
     stamp = svc.stamps.get(reference)
     seal = svc.keys.find(stamp.seal_kid)
-    compromised = seal is not None and seal.compromised_at is not None and seal.compromised_at <= stamp.stamped_at
+    seal_check = key_status(published_jwk(seal), int(stamp.stamped_at.timestamp())) if seal else None
     if stamp.status == StampStatus.REVOKED:
         why = f"已撤销 · revoked: {stamp.revocation_reason or ''}"
-    elif compromised:
-        why = "印章泄露后用印 · stamped after the seal was compromised"
+    elif seal_check is None or not seal_check.passed:
+        code = seal_check.code if seal_check else "UNKNOWN_KEY"
+        why = " · ".join(MESSAGES.get(code, (code, code)))
     else:
         why = ""
     return render_template(

@@ -12,12 +12,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuers.pdfseal import PdfRejected, Placement, read_stamps, stamp_pdf
-from issuers.signing import SoftwareSigner, jws_encode, public_jwk
+from issuers.pdfseal import EmbeddedStamp, PdfRejected, Placement, read_stamps, stamp_pdf
+from issuers.signing import Signer, SoftwareSigner, jws_encode, public_jwk
 from registry.accesslog import AccessLog, Event
 from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.keys import KeyService, published_jwk
@@ -25,8 +26,8 @@ from registry.models import Department, KeyPurpose, Seal, ServiceItem, Stamp, St
 from registry.principals import ANONYMOUS, Principal
 from registry.sealcerts import SealCertificates
 from registry.statuslists import StatusLists, list_url
-from registry.verification import VerificationService, unverified_claims
-from verifiers import Check, MalformedToken, VerificationFailed, Verifier
+from registry.verification import VerificationService
+from verifiers import Check, MalformedToken, VerificationFailed
 from verifiers.verify import STAMP_TYP, key_status
 
 PDF = "pdf"
@@ -120,7 +121,7 @@ class StampService:
         return StampResult(stamp, pdf)
 
     def _stamp_pdf(
-        self, request: StampRequest, department: Department, seal: Seal, signer: Any, reference: str
+        self, request: StampRequest, department: Department, seal: Seal, signer: Signer, reference: str
     ) -> bytes:
         if not isinstance(signer, SoftwareSigner):
             raise Conflict("this seal's key cannot sign PDFs here", code="SEAL_ALGORITHM_UNSUPPORTED")
@@ -142,7 +143,7 @@ class StampService:
         except PdfRejected as e:
             raise StampRejected(e.detail, code=e.code) from None
 
-    def _detached(self, stamp: Stamp, department: Department, seal: Seal, signer: Any, now: dt.datetime) -> str:
+    def _detached(self, stamp: Stamp, department: Department, seal: Seal, signer: Signer, now: dt.datetime) -> str:
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "jti": stamp.reference,
@@ -203,7 +204,7 @@ class StampService:
             self._log_verification(check)
         return result
 
-    def _pdf_checks(self, found: Any) -> StampCheck:
+    def _pdf_checks(self, found: EmbeddedStamp) -> StampCheck:
         checks = [Check("format", True, "OK", f"signature field {found.field_name}")]
         record = self.find(found.reference) if found.reference else None
         # 2. The document: the signed bytes unchanged, and nothing but signatures added after them.
@@ -233,7 +234,7 @@ class StampService:
         checks.append(_record_status(record))
         return StampCheck(all(c.passed for c in checks), checks, record)
 
-    def _seal_of(self, certificate: Any) -> Seal | None:
+    def _seal_of(self, certificate: x509.Certificate | None) -> Seal | None:
         if certificate is None:
             return None
         key = certificate.public_key()
@@ -246,8 +247,7 @@ class StampService:
         """Check a detached stamp against a file or its SHA-256, with what the registry publishes; log it."""
         if sha256 is not None and not SHA256_HEX.match(sha256):
             raise StampRejected("sha256 is 64 hexadecimal characters", code="BAD_SHA256")
-        claims = unverified_claims(stamp.strip())
-        verifier = Verifier.from_jwks(self.keys.jwks(), self.verification.status_lists_for(claims), self.issuer)
+        verifier = self.verification.verifier_for(stamp.strip())
         try:
             verified = verifier.verify_stamp(stamp, data, sha256)
             result = StampCheck(True, verified.checks, claims=verified.claims)

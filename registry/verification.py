@@ -61,7 +61,7 @@ class VerificationService:
             self._log({}, result, action)
             return result
         claims = unverified_claims(token)
-        verifier = Verifier.from_jwks(self.keys.jwks(), self.status_lists_for(claims), self.issuer)
+        verifier = self.verifier_for(token, claims)
         try:
             if annotation is None:
                 verified: VerifiedCertificate | VerifiedCopy = verifier.verify(token)
@@ -86,6 +86,11 @@ class VerificationService:
             return checks
         replaced = Check("status", False, "SUPERSEDED", f"superseded by {newer}")
         return [replaced if c.name == "status" else c for c in checks]
+
+    def verifier_for(self, token: str, claims: dict[str, Any] | None = None) -> Verifier:
+        """A verifier with the registry's keys now and the signed status lists `token` names."""
+        claims = unverified_claims(token) if claims is None else claims
+        return Verifier.from_jwks(self.keys.jwks(), self.status_lists_for(claims), self.issuer)
 
     def status_lists_for(self, claims: dict[str, Any]) -> dict[str, str]:
         """The signed lists the certificate names, when they are this registry's; else none (the check fails)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import random
 import secrets
+import shutil
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,3 +197,11 @@ def pdf_document(pages: int = 1, title: str = "Administrative decision") -> byte
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def system_tool(name: str, package: str) -> str:
+    """The path of a Debian tool the tests need; `make test` installs it, and without it the suite fails."""
+    found = shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"{name} is missing: run `make test` (it installs {package}) or apt-get install {package}")
+    return found

@@ -23,7 +23,7 @@ from registry.api.schemas import (
     StampVerifyOut,
 )
 from registry.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
-from registry.models import Department, KeyPurpose, Role, Stamp, db
+from registry.models import Department, KeyPurpose, Role, Seal, Stamp, db
 from registry.principals import ANONYMOUS
 from registry.qr import render
 from registry.services import services
@@ -195,9 +195,7 @@ def ca_certificate() -> Response:
 @blp.doc(security=[])
 def seal_certificate(kid: str) -> Response:
     """A seal's X.509 certificate followed by the registry's root (public)."""
-    seal = services().keys.find(kid)
-    if seal is None or seal.purpose != KeyPurpose.SEAL:
-        raise NotFound(f"no seal {kid}", code="KEY_NOT_FOUND")
+    seal = _seal(kid)
     chain = services().stamps.certs.chain(seal, actor=ANONYMOUS)
     db.session.commit()
     return Response("".join(to_pem(c) for c in chain), mimetype="application/x-pem-file")
@@ -207,7 +205,15 @@ def seal_certificate(kid: str) -> Response:
 @blp.doc(security=[])
 def seal_picture(kid: str) -> Response:
     """A seal's picture (public)."""
-    seal = services().keys.find(kid)
-    if seal is None or seal.purpose != KeyPurpose.SEAL or seal.picture is None:
+    seal = _seal(kid)
+    if seal.picture is None:
         raise NotFound(f"no seal picture for {kid}", code="KEY_NOT_FOUND")
     return Response(seal.picture, mimetype="image/png")
+
+
+def _seal(kid: str) -> Seal:
+    """A department's seal by key id; raise NotFound for anything else (the registry's own keys, the CA)."""
+    seal = services().keys.find(kid)
+    if seal is None or seal.purpose != KeyPurpose.SEAL:
+        raise NotFound(f"no seal {kid}", code="KEY_NOT_FOUND")
+    return seal

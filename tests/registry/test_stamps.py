@@ -7,7 +7,6 @@ import base64
 import datetime as dt
 import hashlib
 import io
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -23,22 +22,11 @@ from pyhanko.pdf_utils.writer import copy_into_new_writer
 
 from issuers.pdfseal import read_stamps
 from registry.models import Stamp, db
-from tests.factories import World, pdf_document
+from tests.factories import World, pdf_document, system_tool
 from verifiers import VerificationFailed, Verifier
 
-
-def _tool(name: str, package: str) -> str:
-    found = shutil.which(name)
-    if found is None:  # `make test` installs them; without them the suite must say so, not pass
-        raise RuntimeError(f"{name} is missing: run `make test` (it installs {package}) or apt-get install {package}")
-    return found
-
-
-PDFSIG, PDFTOPPM, ZBARIMG = (
-    _tool("pdfsig", "poppler-utils"),
-    _tool("pdftoppm", "poppler-utils"),
-    _tool("zbarimg", "zbar-tools"),
-)
+PDFSIG, PDFTOPPM = system_tool("pdfsig", "poppler-utils"), system_tool("pdftoppm", "poppler-utils")
+ZBARIMG = system_tool("zbarimg", "zbar-tools")
 
 
 def stamp(client: FlaskClient, world: World, data: bytes | None, who: str = "issuer_a", **form: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -12,11 +11,9 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from registry.models import Certificate, db
-from tests.factories import World, certificate_body
+from tests.factories import World, certificate_body, system_tool
 
-CHROMIUM = shutil.which("chromium")
-if CHROMIUM is None:  # `make test` installs Debian's chromium; without it the suite must say so, not pass
-    raise RuntimeError("chromium is missing: run `make test` (it installs chromium) or apt-get install chromium")
+CHROMIUM = system_tool("chromium", "chromium")
 PHONE = (412, 915)
 GREEN, RED = (0x1A, 0x7F, 0x37), (0xB4, 0x23, 0x18)
 

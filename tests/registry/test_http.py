@@ -60,12 +60,24 @@ def test_openapi_describes_the_whole_api(client: FlaskClient) -> None:
         "/api/v1/certificates/batch",
         "/api/v1/certificates/search",
         "/api/v1/certificates/{identifier}",
+        "/api/v1/service-items",
+        "/api/v1/sharing-policies",
+        "/api/v1/sharing/requests",
+        "/api/v1/me/consents",
+        "/api/v1/stats",
+        "/api/v1/stamps",
+        "/api/v1/stamps/verify",
+        "/api/v1/ca.pem",
     } <= set(spec["paths"])
     issue = spec["paths"]["/api/v1/certificates"]["post"]
     assert "requestBody" in issue
     assert issue.get("security", spec.get("security")) == [{"bearer": []}]
     assert spec["paths"]["/.well-known/jwks.json"]["get"]["security"] == []
     assert "CertificateIn" in spec["components"]["schemas"]
+    # A stamp request is one multipart body: the form fields and the file together.
+    body = spec["paths"]["/api/v1/stamps"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    form = spec["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    assert form["properties"]["file"]["format"] == "binary" and "page" in form["properties"]
 
 
 def test_interactive_docs_are_served(client: FlaskClient) -> None:

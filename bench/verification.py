@@ -6,11 +6,13 @@
    a trivial Flask endpoint under the same gunicorn, both loaded by wrk on loopback for a fixed time.
 3. QR: PNG renders per second with the registry's fixed mask pattern, next to `qrcode`'s defaults.
 
-`python -m bench.verification`; needs wrk (Debian's wrk package) for part 2.
+`python -m bench.verification`; needs wrk (Debian's wrk package) for part 2. With BENCH_DATABASE_URL
+(say postgresql+psycopg://postgres@127.0.0.1:5432/test) part 2 runs on PostgreSQL, in a schema of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -23,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import qrcode
@@ -158,11 +160,34 @@ def qr_rates(text: str) -> tuple[float, float]:
     return rate(1.0, default), rate(1.0, lambda: ours(text, "png"))
 
 
+@contextlib.contextmanager
+def database(workdir: Path) -> Iterator[str]:
+    """SQLite in `workdir`, or with BENCH_DATABASE_URL a fresh schema of that PostgreSQL database."""
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{workdir / 'registry.sqlite3'}"
+        return
+    import sqlalchemy as sa
+
+    schema = f"bench_{secrets.token_hex(6)}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        engine.dispose()
+
+
 def main() -> None:
     seconds = int(os.environ.get("BENCH_SECONDS", "5"))
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, database(Path(tmp)) as database_url:
         workdir = Path(tmp)
         config = settings(workdir)  # once: the served app must open the keys that prepare() made
+        config["REGISTRY_DATABASE_URL"] = database_url
+        backend = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
         signed_form, bundle = prepare(config)
         raw, verified = offline(signed_form, bundle)
         print("verification, ES256, median of 3 rounds")
@@ -179,7 +204,7 @@ def main() -> None:
             print(f"gunicorn, 2 sync workers, wrk 16 connections, {seconds} s each, loopback")
             print(f"  trivial Flask endpoint                               {trivial:9,.0f} req/s 100%")
             print(
-                f"  POST /api/v1/verify (SQLite, logged)                 {online:9,.0f} req/s {online / trivial:4.0%}"
+                f"  POST /api/v1/verify ({backend:10}, logged)           {online:9,.0f} req/s {online / trivial:4.0%}"
             )
             print(f"  verify API / trivial: {online / trivial:.0%} (target: at least 50%)")
         default, ours = qr_rates(f"http://127.0.0.1/v/{signed_form.split('~')[0]}")

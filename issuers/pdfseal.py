@@ -14,6 +14,7 @@ from typing import Any
 
 import qrcode
 import qrcode.constants
+from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -236,10 +237,24 @@ class EmbeddedStamp:
     signed_at: dt.datetime | None
 
 
-def read_stamps(data: bytes, root: x509.Certificate) -> list[EmbeddedStamp]:
-    """Every embedded signature of a PDF, each validated with `root` as the only trust anchor."""
+def read_stamps(
+    data: bytes, root: x509.Certificate, crls: list[x509.CertificateRevocationList] | None = None
+) -> list[EmbeddedStamp]:
+    """Every embedded signature of a PDF, each validated with `root` as the only trust anchor.
+
+    With `crls`, revocation is checked as a PDF reader would (hard-fail, as of now): a certificate on
+    a list is not trusted, whenever the signature was made.
+    """
     reader = open_pdf(data)
-    context = ValidationContext(trust_roots=[_der(root)], allow_fetching=False)
+    if crls is None:
+        context = ValidationContext(trust_roots=[_der(root)], allow_fetching=False)
+    else:
+        context = ValidationContext(
+            trust_roots=[_der(root)],
+            crls=[asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER)) for c in crls],
+            revocation_mode="hard-fail",
+            allow_fetching=False,
+        )
     found = []
     for embedded in reader.embedded_signatures:
         reason = embedded.sig_object.get("/Reason")

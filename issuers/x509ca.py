@@ -81,8 +81,10 @@ def issue_seal_certificate(
     seal_name: str,
     not_before: dt.datetime,
     not_after: dt.datetime,
+    crl_url: str | None = None,
 ) -> x509.Certificate:
-    """A certificate for a department's seal key: document signing (digital signature, non-repudiation)."""
+    """A certificate for a department's seal key: document signing (digital signature, non-repudiation),
+    naming the CA's revocation list at `crl_url` so that PDF readers can learn of a compromised seal."""
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
@@ -93,7 +95,7 @@ def issue_seal_certificate(
         ]
     )
     ca_validity = (ca_certificate.not_valid_before_utc, ca_certificate.not_valid_after_utc)
-    return (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca_certificate.subject)
@@ -121,8 +123,38 @@ def issue_seal_certificate(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_certificate.public_key()),  # type: ignore[arg-type]
             critical=False,
         )
-        .sign(ca_key, _hash_for(ca_key))
     )
+    if crl_url:
+        point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+    return builder.sign(ca_key, _hash_for(ca_key))
+
+
+def make_crl(
+    ca_key: PrivateKey,
+    ca_certificate: x509.Certificate,
+    compromised: list[tuple[int, dt.datetime]],
+    *,
+    now: dt.datetime,
+    next_update: dt.datetime,
+) -> x509.CertificateRevocationList:
+    """The CA's revocation list: each (serial, compromise time) as revoked for key compromise."""
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca_certificate.subject)
+        .last_update(now)
+        .next_update(next_update)
+    )
+    for serial, at in compromised:
+        entry = (
+            x509.RevokedCertificateBuilder()
+            .serial_number(serial)
+            .revocation_date(at)
+            .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False)
+            .build()
+        )
+        builder = builder.add_revoked_certificate(entry)
+    return builder.sign(ca_key, _hash_for(ca_key))
 
 
 def to_pem(certificate: x509.Certificate) -> str:

@@ -166,7 +166,7 @@ def setup() -> None:
         seal = keys.create(None, actor=OPERATOR)
         db.session.commit()
         click.echo(f"created the registry's key {seal.kid}")
-    ca = services().stamps.certs.ca(actor=OPERATOR)  # the root that seal certificates chain to
+    ca = services().keys.certs.ca(actor=OPERATOR)  # the root that seal certificates chain to
     db.session.commit()
     click.echo(f"certificate authority {ca.kid}")
 

@@ -24,9 +24,10 @@ DEFAULT_REGISTRY_KEY_DAYS = 365
 class KeyService:
     """Keys are rows in `seals` (public half, status) and files in the keystore (private half)."""
 
-    def __init__(self, session: Session, keystore: Keystore) -> None:
+    def __init__(self, session: Session, keystore: Keystore, crl_url: str | None = None) -> None:
         self.session = session
         self.keystore = keystore
+        self.certs = SealCertificates(session, keystore, crl_url)
 
     def create(
         self,
@@ -57,7 +58,7 @@ class KeyService:
         self.session.flush()
         self._log(actor, "key.create", seal)
         if department is not None:
-            SealCertificates(self.session, self.keystore).certify(seal, signer, actor=actor)
+            self.certs.certify(seal, signer, actor=actor)
         return seal
 
     def rotate(self, department: Department | None, *, actor: Principal, alg: str = DEFAULT_ALGORITHM) -> Seal:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from issuers.keystore import Keystore
 from issuers.sealimage import draw_seal
 from issuers.signing import SoftwareSigner
-from issuers.x509ca import from_pem, issue_seal_certificate, make_root, to_pem
+from issuers.x509ca import from_pem, issue_seal_certificate, make_crl, make_root, to_pem
 from registry.accesslog import AccessLog, Event
 from registry.errors import Unavailable, ValidationFailed
 from registry.models import KeyPurpose, Seal, SealStatus, utcnow
@@ -24,10 +24,14 @@ from registry.principals import Principal
 CA_YEARS = 20
 
 
+CRL_DAYS = 1  # a published revocation list is valid for a day; readers fetch the next one after that
+
+
 class SealCertificates:
-    def __init__(self, session: Session, keystore: Keystore) -> None:
+    def __init__(self, session: Session, keystore: Keystore, crl_url: str | None = None) -> None:
         self.session = session
         self.keystore = keystore
+        self.crl_url = crl_url  # named in every seal certificate, where readers fetch the revocation list
 
     def ca(self, *, actor: Principal) -> Seal:
         """The registry's active CA, made (key and self-signed root) if there is none."""
@@ -84,6 +88,7 @@ class SealCertificates:
             seal_name=seal.name,
             not_before=seal.not_before,
             not_after=seal.not_after,
+            crl_url=self.crl_url,
         )
         seal.certificate_pem = to_pem(certificate)
         self.session.flush()
@@ -100,3 +105,28 @@ class SealCertificates:
         if issuer is None or issuer.certificate_pem is None:
             raise Unavailable("the registry has no certificate authority", code="NO_CA")
         return [from_pem(seal.certificate_pem), from_pem(issuer.certificate_pem)]
+
+    def crl(self, *, actor: Principal) -> x509.CertificateRevocationList:
+        """The CA's revocation list: the certificate of every compromised seal, from its compromise time."""
+        ca = self.ca(actor=actor)
+        assert ca.certificate_pem is not None
+        compromised = self.session.scalars(
+            select(Seal).where(
+                Seal.purpose == KeyPurpose.SEAL,
+                Seal.status == SealStatus.COMPROMISED,
+                Seal.certificate_pem.is_not(None),
+            )
+        )
+        entries = [
+            (from_pem(seal.certificate_pem).serial_number, seal.compromised_at or utcnow())
+            for seal in compromised
+            if seal.certificate_pem is not None
+        ]
+        now = utcnow().replace(microsecond=0)
+        return make_crl(
+            self.keystore.signer(ca.kid).private_key,
+            from_pem(ca.certificate_pem),
+            entries,
+            now=now,
+            next_update=now + dt.timedelta(days=CRL_DAYS),
+        )

@@ -44,7 +44,7 @@ class Services:
 
     @cached_property
     def keys(self) -> KeyService:
-        return KeyService(self.session, self.runtime.keystore)
+        return KeyService(self.session, self.runtime.keystore, f"{self.config['REGISTRY_ISSUER']}/api/v1/ca.crl")
 
     @cached_property
     def catalog(self) -> CatalogService:

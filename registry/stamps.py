@@ -24,7 +24,6 @@ from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.keys import KeyService, published_jwk
 from registry.models import Department, KeyPurpose, Seal, ServiceItem, Stamp, StampStatus, utcnow
 from registry.principals import ANONYMOUS, Principal
-from registry.sealcerts import SealCertificates
 from registry.statuslists import StatusLists, list_url
 from registry.verification import VerificationService
 from verifiers import Check, MalformedToken, VerificationFailed
@@ -76,7 +75,7 @@ class StampService:
         self.keys = keys
         self.verification = verification
         self.issuer = issuer
-        self.certs = SealCertificates(session, keys.keystore)
+        self.certs = keys.certs
         self.log = AccessLog(session)
 
     # Stamping ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 from typing import Any, ClassVar
 
+from cryptography.hazmat.primitives import serialization
 from flask import Request, Response, current_app, jsonify
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
@@ -186,9 +187,20 @@ def verify_stamp(form: dict[str, Any]) -> dict[str, Any]:
 @blp.doc(security=[])
 def ca_certificate() -> Response:
     """The registry's root certificate, the trust anchor for stamped PDFs (public)."""
-    root = services().stamps.certs.root(actor=ANONYMOUS)
+    root = services().keys.certs.root(actor=ANONYMOUS)
     db.session.commit()  # made on first use
     return Response(to_pem(root), mimetype="application/x-pem-file")
+
+
+@blp.route("/ca.crl", methods=["GET"])
+@blp.doc(security=[])
+def ca_revocation_list() -> Response:
+    """The CA's revocation list (DER): the certificates of compromised seals, for PDF readers (public)."""
+    crl = services().keys.certs.crl(actor=ANONYMOUS)
+    db.session.commit()  # the CA is made on first use
+    response = Response(crl.public_bytes(serialization.Encoding.DER), mimetype="application/pkix-crl")
+    response.headers["Cache-Control"] = f"public, max-age={services().config['REGISTRY_STATUS_LIST_MAX_AGE']}"
+    return response
 
 
 @blp.route("/seals/<kid>/certificate.pem", methods=["GET"])
@@ -196,7 +208,7 @@ def ca_certificate() -> Response:
 def seal_certificate(kid: str) -> Response:
     """A seal's X.509 certificate followed by the registry's root (public)."""
     seal = _seal(kid)
-    chain = services().stamps.certs.chain(seal, actor=ANONYMOUS)
+    chain = services().keys.certs.chain(seal, actor=ANONYMOUS)
     db.session.commit()
     return Response("".join(to_pem(c) for c in chain), mimetype="application/x-pem-file")
 

@@ -377,3 +377,33 @@ def test_certverify_checks_a_document_against_its_detached_stamp(
     assert certverify(["stamp", str(document), "--stamp", str(stamp_file), "--bundle", str(bundle)]) == 0
     document.write_bytes(DOCUMENT + b"changed")
     assert certverify(["stamp", str(document), "--stamp", str(stamp_file), "--bundle", str(bundle)]) == 1
+
+
+def revocation_list(client: FlaskClient) -> x509.CertificateRevocationList:
+    response = client.get("/api/v1/ca.crl")
+    assert response.status_code == 200 and response.mimetype == "application/pkix-crl"
+    crl = x509.load_der_x509_crl(response.get_data())
+    assert crl.is_signature_valid(root_certificate(client).public_key())  # type: ignore[arg-type]
+    return crl
+
+
+def test_a_pdf_reader_learns_of_a_compromised_seal_from_the_ca_revocation_list(
+    client: FlaskClient, world: World, app: Flask
+) -> None:
+    pdf, _ = stamped_pdf(client, world)
+    [found] = read_stamps(pdf, root_certificate(client))
+    assert found.signer_certificate is not None
+    points = found.signer_certificate.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    assert points[0].full_name[0].value == f"{app.config['REGISTRY_ISSUER']}/api/v1/ca.crl"
+    # Before: the list is empty, and a validator that insists on revocation data trusts the stamp.
+    assert len(revocation_list(client)) == 0
+    [checked] = read_stamps(pdf, root_certificate(client), crls=[revocation_list(client)])
+    assert checked.trusted
+    # After the seal is marked compromised, the list names its certificate and the validator refuses it.
+    compromise_seal(app, world, dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    crl = revocation_list(client)
+    revoked = crl.get_revoked_certificate_by_serial_number(found.signer_certificate.serial_number)
+    assert revoked is not None
+    assert revoked.extensions.get_extension_for_class(x509.CRLReason).value.reason == x509.ReasonFlags.key_compromise
+    [refused] = read_stamps(pdf, root_certificate(client), crls=[crl])
+    assert refused.intact and not refused.trusted

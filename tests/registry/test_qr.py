@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from PIL import Image
 
 from registry import qr
 from tests.factories import World, certificate_body, system_tool
@@ -116,3 +118,26 @@ def test_issuance_renders_no_qr(client: FlaskClient, world: World) -> None:
     before = qr.render.cache_info()
     issue(client, world)
     assert qr.render.cache_info() == before
+
+
+def test_certverify_reads_a_qr_image_itself(client: FlaskClient, world: World, served: str, tmp_path: Path) -> None:
+    """`certverify check code.png`: the verifier's own QR reading (pyzbar, the `qr` extra) end to end."""
+    from verifiers.cli import main as certverify
+
+    cert = issue(client, world)
+    image = tmp_path / "code.png"
+    image.write_bytes(
+        client.get(f"/api/v1/certificates/{cert['identifier']}/qr.png", headers=world.headers("holder")).data
+    )
+    bundle = tmp_path / "bundle.json"
+    assert certverify(["bundle", "fetch", served, "-o", str(bundle)]) == 0
+    assert certverify(["check", str(image), "--bundle", str(bundle)]) == 0
+    blank = tmp_path / "blank.png"
+    blank.write_bytes(_blank_png())
+    assert certverify(["check", str(blank), "--bundle", str(bundle)]) == 2  # no QR code in it: cannot check
+
+
+def _blank_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (200, 200), "white").save(out, format="PNG")
+    return out.getvalue()

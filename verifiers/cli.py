@@ -33,7 +33,7 @@ class UsageError(Exception):
 def _decode_qr(path: Path) -> str:
     try:
         from PIL import Image  # type: ignore[import-not-found,unused-ignore]
-        from pyzbar.pyzbar import ZBarSymbol, decode  # type: ignore[import-not-found,unused-ignore]
+        from pyzbar.pyzbar import ZBarSymbol, decode
     except ImportError as e:
         raise UsageError(
             "reading QR images needs pyzbar and Pillow (pip install pyzbar pillow; apt install libzbar0)"

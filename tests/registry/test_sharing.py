@@ -401,3 +401,22 @@ def test_the_operator_manages_sharing_from_the_command_line(app: Flask, client: 
     assert runner.invoke(args=["sharing", "policies"]).output == ""
     assert "withdrawn" in runner.invoke(args=["sharing", "policies", "--all"]).output
     assert share(client, world).json["code"] == "NO_POLICY"
+
+
+@pytest.mark.parametrize("who", ["agency", "issuer_a", "holder"])
+def test_only_the_admin_changes_a_policy(client: FlaskClient, world: World, shared: dict[str, Any], who: str) -> None:
+    url = f"/api/v1/sharing-policies/{shared['policy']['id']}"
+    response = client.patch(url, json={"active": False}, headers=world.headers(who))
+    assert (response.status_code, response.json["code"]) == (403, "ROLE_NOT_PERMITTED")
+    assert client.patch(url, json={"active": False}).status_code == 401
+    assert client.get(url).json["active"] is True
+
+
+@pytest.mark.parametrize("who", ["agency", "admin", "issuer_a"])
+def test_only_the_holder_withdraws_a_consent(client: FlaskClient, world: World, who: str) -> None:
+    add_item(client, world)
+    body = {"agency": world.agency, "service_item": ITEM}
+    consent = client.post("/api/v1/me/consents", json=body, headers=world.headers("holder")).json
+    response = client.delete(f"/api/v1/me/consents/{consent['id']}", headers=world.headers(who))
+    assert response.status_code == 403
+    assert client.get("/api/v1/me/consents", headers=world.headers("holder")).json[0]["active"] is True

@@ -407,3 +407,13 @@ def test_a_pdf_reader_learns_of_a_compromised_seal_from_the_ca_revocation_list(
     assert revoked.extensions.get_extension_for_class(x509.CRLReason).value.reason == x509.ReasonFlags.key_compromise
     [refused] = read_stamps(pdf, root_certificate(client), crls=[crl])
     assert refused.intact and not refused.trusted
+
+
+@pytest.mark.parametrize("who", ["agency", "admin", "holder"])
+def test_only_the_stamping_department_revokes(client: FlaskClient, world: World, who: str) -> None:
+    _, reference = stamped_pdf(client, world)
+    response = revoke(client, world, reference, who=who)
+    assert (response.status_code, response.json["code"]) == (403, "ROLE_NOT_PERMITTED")
+    anonymous = client.post(f"/api/v1/stamps/{reference}/revoke", json={"reason": "x"})
+    assert anonymous.status_code == 401
+    assert client.get(f"/api/v1/stamps/{reference}").json["status"] == "valid"

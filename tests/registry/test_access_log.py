@@ -300,9 +300,30 @@ def test_no_row_or_log_line_holds_an_id_number_a_token_or_a_secret(
     client.post(
         "/oauth/token", data={"grant_type": "client_credentials"}, auth=(world.client_ids["admin"], CLIENT_SECRET)
     )
+    # Sharing, with a policy that hands the agency the full ID number: a granted and a refused request.
+    client.post("/api/v1/service-items", json={"code": "ITEM-1", "name": "x"}, headers=world.headers("admin"))
+    policy = {"agency": world.agency, "type": world.type_a, "service_item": "ITEM-1", "fields": ["holder_id"]}
+    client.post("/api/v1/sharing-policies", json=policy, headers=world.headers("admin"))
+    consent = {"agency": world.agency, "service_item": "ITEM-1"}
+    client.post("/api/v1/me/consents", json=consent, headers=world.headers("holder"))
+    for item in ("ITEM-1", "ITEM-2"):
+        shared = client.post(
+            "/api/v1/sharing/requests",
+            json={
+                "holder": {"kind": "person", "id": world.holder_id},
+                "type": world.type_a,
+                "service_item": item,
+                "reason": "case 1",
+            },
+            headers=world.headers("agency"),
+        )
+        assert shared.status_code == (200 if item == "ITEM-1" else 403)
     client.get("/api/v1/me/access-log", headers=world.headers("holder"))
     with app.app_context():
-        dump = json.dumps([[str(v) for v in row] for row in db.session.execute(sa.text("SELECT * FROM log_entries"))])
+        tables = ("log_entries", "sharing_grants", "shared_copies", "consents")
+        dump = json.dumps(
+            [[str(v) for v in row] for table in tables for row in db.session.execute(sa.text(f"SELECT * FROM {table}"))]
+        )
     lines = "\n".join(r.getMessage() for r in caplog.records)
     for text in (dump, lines):
         assert world.holder_id not in text

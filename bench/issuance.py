@@ -13,27 +13,17 @@ import base64
 import json
 import secrets
 import sqlite3
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from bench.common import ROUNDS, median_rate, registry_settings
+
 BATCH = 1000
-ROUNDS = 3
-
-
-def _median_rate(n: int, run: Callable[[int], None]) -> float:
-    rates = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        run(n)
-        rates.append(n / (time.perf_counter() - start))
-    return statistics.median(rates)
 
 
 def _sqlite_loop(workdir: Path, name: str, make_row: Callable[[int], str]) -> Callable[[int], None]:
@@ -74,17 +64,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        app = create_app(
-            {
-                "REGISTRY_ENV": "development",
-                "REGISTRY_INSTANCE_PATH": str(workdir / "instance"),
-                "REGISTRY_KEYSTORE_DIR": str(workdir / "keys"),
-                "REGISTRY_KEYSTORE_SECRET": secrets.token_urlsafe(32),
-                "REGISTRY_HOLDER_KEY": secrets.token_urlsafe(32),
-                "REGISTRY_DATABASE_URL": f"sqlite:///{workdir / 'service.sqlite3'}",
-                "REGISTRY_LOG_LEVEL": "WARNING",
-            }
-        )
+        app = create_app(registry_settings(workdir, "service.sqlite3"))
         with app.app_context():
             db.create_all()
             init_log(db.session)
@@ -122,12 +102,12 @@ def main() -> None:
                     db.session.commit()
 
             service(BATCH)  # warm-up: loads the key, builds the field schema
-            service_rate = _median_rate(n, service)
+            service_rate = median_rate(n, service)
             # The same with the access log switched off, to show what the log costs.
             record = AccessLog.record
             AccessLog.record = lambda self, actor, events: None  # type: ignore[method-assign]
             try:
-                no_log_rate = _median_rate(n, service)
+                no_log_rate = median_rate(n, service)
             finally:
                 AccessLog.record = record  # type: ignore[method-assign]
 
@@ -151,14 +131,14 @@ def main() -> None:
             return filler
 
         ladder = [
-            ("raw ceiling: ES256 sign + sqlite3 insert", _median_rate(n, _sqlite_loop(workdir, "raw", raw_row))),
+            ("raw ceiling: ES256 sign + sqlite3 insert", median_rate(n, _sqlite_loop(workdir, "raw", raw_row))),
             (
                 "same claims as a JWS through PyJWT + insert",
-                _median_rate(n, _sqlite_loop(workdir, "jws", lambda _: jws_encode(claims, signer, "dc+sd-jwt"))),
+                median_rate(n, _sqlite_loop(workdir, "jws", lambda _: jws_encode(claims, signer, "dc+sd-jwt"))),
             ),
             (
                 f"same claims as an SD-JWT ({len(disclosable)} disclosures) + insert",
-                _median_rate(n, _sqlite_loop(workdir, "sdjwt", lambda _: sdjwt.issue(core, disclosable, signer))),
+                median_rate(n, _sqlite_loop(workdir, "sdjwt", lambda _: sdjwt.issue(core, disclosable, signer))),
             ),
             ("service layer with the access log off", no_log_rate),
             ("service layer: validate, identifier, SD-JWT, insert, access log", service_rate),

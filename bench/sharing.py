@@ -12,23 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROUNDS = 3
-
-
-def _median_rate(n: int, run: Callable[[int], None]) -> float:
-    rates = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        run(n)
-        rates.append(n / (time.perf_counter() - start))
-    return statistics.median(rates)
+from bench.common import ROUNDS, median_rate, registry_settings
 
 
 def main() -> None:
@@ -47,17 +36,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         holder_key = secrets.token_urlsafe(32)
-        app = create_app(
-            {
-                "REGISTRY_ENV": "development",
-                "REGISTRY_INSTANCE_PATH": str(workdir / "instance"),
-                "REGISTRY_KEYSTORE_DIR": str(workdir / "keys"),
-                "REGISTRY_KEYSTORE_SECRET": secrets.token_urlsafe(32),
-                "REGISTRY_HOLDER_KEY": holder_key,
-                "REGISTRY_DATABASE_URL": f"sqlite:///{workdir / 'sharing.sqlite3'}",
-                "REGISTRY_LOG_LEVEL": "WARNING",
-            }
-        )
+        app = create_app(registry_settings(workdir, "sharing.sqlite3", REGISTRY_HOLDER_KEY=holder_key))
         with app.app_context():
             db.create_all()
             init_log(db.session)
@@ -107,11 +86,11 @@ def main() -> None:
                 return run
 
             requests(agency)(50)  # warm-up: loads the registry's key
-            granted = _median_rate(n, requests(agency))
-            refused = _median_rate(n, requests(other))
+            granted = median_rate(n, requests(agency))
+            refused = median_rate(n, requests(other))
             signer = svc.keys.signing_key(None)
             claims = {"iss": "https://registry.example", "sub": "x" * 60, "reason": "办理登记", "fields": ["a"] * 3}
-            sign_only = _median_rate(n, lambda count: [jws_encode(claims, signer, "x") for _ in range(count)] and None)
+            sign_only = median_rate(n, lambda count: [jws_encode(claims, signer, "x") for _ in range(count)] and None)
             db.engine.dispose()
 
     print(f"sharing requests through the service layer, SQLite, one transaction each, median of {ROUNDS} rounds")

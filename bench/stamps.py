@@ -10,24 +10,12 @@ a detached stamp (hash, JWS, record, log) and the ES256 signature alone.
 from __future__ import annotations
 
 import hashlib
-import secrets
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROUNDS = 3
-
-
-def _median_rate(n: int, run: Callable[[int], None]) -> float:
-    rates = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        run(n)
-        rates.append(n / (time.perf_counter() - start))
-    return statistics.median(rates)
+from bench.common import ROUNDS, median_rate, registry_settings
 
 
 def main() -> None:
@@ -42,17 +30,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        app = create_app(
-            {
-                "REGISTRY_ENV": "development",
-                "REGISTRY_INSTANCE_PATH": str(workdir / "instance"),
-                "REGISTRY_KEYSTORE_DIR": str(workdir / "keys"),
-                "REGISTRY_KEYSTORE_SECRET": secrets.token_urlsafe(32),
-                "REGISTRY_HOLDER_KEY": secrets.token_urlsafe(32),
-                "REGISTRY_DATABASE_URL": f"sqlite:///{workdir / 'stamps.sqlite3'}",
-                "REGISTRY_LOG_LEVEL": "WARNING",
-            }
-        )
+        app = create_app(registry_settings(workdir, "stamps.sqlite3"))
         documents = {pages: pdf_document(pages) for pages in (1, 50)}
         with app.app_context():
             db.create_all()
@@ -79,12 +57,12 @@ def main() -> None:
             for pages, data in documents.items():
                 request = StampRequest(PDF, f"decision-{pages}.pdf", data=data)
                 stamping(request)(2)  # warm-up: keys, the seal's chain, fonts
-                rates[pages] = _median_rate(n, stamping(request))
+                rates[pages] = median_rate(n, stamping(request))
             detached = StampRequest(DETACHED, "contract.docx", sha256=hashlib.sha256(b"contract").hexdigest())
             stamping(detached)(5)
-            detached_rate = _median_rate(n * 10, stamping(detached))
+            detached_rate = median_rate(n * 10, stamping(detached))
             signer = svc.keys.signing_key(svc.catalog.get_department(department.credit_code))
-            sign_rate = _median_rate(n * 100, lambda count: [signer.sign(b"x" * 64) for _ in range(count)] and None)
+            sign_rate = median_rate(n * 100, lambda count: [signer.sign(b"x" * 64) for _ in range(count)] and None)
             db.engine.dispose()
 
     print(f"stamping through the service layer, SQLite, one transaction each, median of {ROUNDS} rounds")

@@ -33,6 +33,8 @@ import qrcode.constants
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from bench.common import registry_settings
+
 ROUNDS = 3
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -51,17 +53,9 @@ def rate(seconds: float, run: Callable[[], object]) -> float:
 
 
 def settings(workdir: Path) -> dict[str, str]:
-    return {
-        "REGISTRY_ENV": "development",
-        "REGISTRY_INSTANCE_PATH": str(workdir / "instance"),
-        "REGISTRY_KEYSTORE_DIR": str(workdir / "keys"),
-        "REGISTRY_KEYSTORE_SECRET": secrets.token_urlsafe(32),
-        "REGISTRY_HOLDER_KEY": secrets.token_urlsafe(32),
-        "REGISTRY_DATABASE_URL": f"sqlite:///{workdir / 'registry.sqlite3'}",
-        "REGISTRY_LOG_LEVEL": "WARNING",
-        "REGISTRY_RATELIMIT_VERIFY": "100000000/minute",
-        "REGISTRY_ISSUER": "http://127.0.0.1",
-    }
+    return registry_settings(
+        workdir, "registry.sqlite3", REGISTRY_RATELIMIT_VERIFY="100000000/minute", REGISTRY_ISSUER="http://127.0.0.1"
+    )
 
 
 def prepare(config: dict[str, str]) -> tuple[str, str]:
@@ -203,9 +197,8 @@ def main() -> None:
             online = serve_and_load("wsgi:app", config, body, seconds)
             print(f"gunicorn, 2 sync workers, wrk 16 connections, {seconds} s each, loopback")
             print(f"  trivial Flask endpoint                               {trivial:9,.0f} req/s 100%")
-            print(
-                f"  POST /api/v1/verify ({backend:10}, logged)           {online:9,.0f} req/s {online / trivial:4.0%}"
-            )
+            label = f"POST /api/v1/verify ({backend}, logged)"
+            print(f"  {label:52} {online:9,.0f} req/s {online / trivial:4.0%}")
             print(f"  verify API / trivial: {online / trivial:.0%} (target: at least 50%)")
         default, ours = qr_rates(f"http://127.0.0.1/v/{signed_form.split('~')[0]}")
         print("QR PNG at error correction M (the full JWT, a larger code than a QR holds by default)")

@@ -168,26 +168,8 @@ class Verifier:
         if header.get("typ") == COMPACT_TYP and "~" not in sd_jwt:
             return self._verify_compact(sd_jwt, now, checks)
         jws, disclosures = self._split(sd_jwt)
-        if header.get("typ") != CERTIFICATE_TYP:
-            checks.append(Check("format", False, "WRONG_TYPE", f"typ is {header.get('typ')!r}"))
-            raise VerificationFailed(checks)
-        checks.append(Check("format", True, "OK"))
-        # 2. Signature, with the algorithm the published key is pinned to, never the header's.
-        key = self._keys.get(header.get("kid", ""))
-        if key is None:
-            checks.append(Check("signature", False, "UNKNOWN_KEY", "no published key has this kid"))
-            raise VerificationFailed(checks)
-        try:
-            claims = _signed_claims(jws, key, ("iat",))
-        except jwt.InvalidTokenError as e:
-            checks.append(Check("signature", False, "BAD_SIGNATURE", str(e)))
-            raise VerificationFailed(checks) from e
-        checks.append(Check("signature", True, "OK"))
-        # 3. Issuer: the key belongs to the department the certificate names.
-        issuer_ok = key.jwk.get("dept") is not None and key.jwk.get("dept") == claims.get("dept")
-        checks.append(Check("issuer", issuer_ok, "OK" if issuer_ok else "ISSUER_MISMATCH"))
-        # 4. Key status at signing time.
-        checks.append(key_status(key.jwk, claims["iat"]))
+        # 1.-4. Format, signature, issuer, key status at signing time.
+        key, claims = self._seal_checks(jws, header, CERTIFICATE_TYP, ("iat",), checks)
         # 5. Validity period.
         checks.append(self._validity(claims, now))
         # 6. Status: the certificate's bits in the signed revocation and suspension lists.
@@ -198,6 +180,31 @@ class Verifier:
         if not all(c.passed for c in checks):
             raise VerificationFailed(checks, claims)
         return VerifiedCertificate(claims, disclosed, key.jwk["kid"], checks)
+
+    def _seal_checks(
+        self, jws: str, header: dict[str, Any], typ: str, required: tuple[str, ...], checks: list[Check]
+    ) -> tuple[_Key, dict[str, Any]]:
+        """Checks 1 to 4 of anything a department's seal signs: format (typ), signature (with the algorithm
+        the published key is pinned to, never the header's), issuer (the key is the named department's),
+        key status at signing time. Append them to `checks`; raise VerificationFailed where one cannot go on."""
+        if header.get("typ") != typ:
+            checks.append(Check("format", False, "WRONG_TYPE", f"typ is {header.get('typ')!r}"))
+            raise VerificationFailed(checks)
+        checks.append(Check("format", True, "OK"))
+        key = self._keys.get(header.get("kid", ""))
+        if key is None:
+            checks.append(Check("signature", False, "UNKNOWN_KEY", "no published key has this kid"))
+            raise VerificationFailed(checks)
+        try:
+            claims = _signed_claims(jws, key, required)
+        except jwt.InvalidTokenError as e:
+            checks.append(Check("signature", False, "BAD_SIGNATURE", str(e)))
+            raise VerificationFailed(checks) from e
+        checks.append(Check("signature", True, "OK"))
+        issuer_ok = key.jwk.get("dept") is not None and key.jwk.get("dept") == claims.get("dept")
+        checks.append(Check("issuer", issuer_ok, "OK" if issuer_ok else "ISSUER_MISMATCH"))
+        checks.append(key_status(key.jwk, claims["iat"]))
+        return key, claims
 
     def verify_copy(self, sd_jwt: str, annotation: str, agency: str | None, now: float | None = None) -> VerifiedCopy:
         """Verify an annotated copy as used by `agency` (its credit code): the certificate's checks, then
@@ -280,23 +287,7 @@ class Verifier:
             header = jose.header(token)
         except jwt.DecodeError as e:
             raise MalformedToken(str(e)) from e
-        if header.get("typ") != STAMP_TYP:
-            checks.append(Check("format", False, "WRONG_TYPE", f"typ is {header.get('typ')!r}"))
-            raise VerificationFailed(checks)
-        checks.append(Check("format", True, "OK"))
-        key = self._keys.get(header.get("kid", ""))
-        if key is None:
-            checks.append(Check("signature", False, "UNKNOWN_KEY", "no published seal has this kid"))
-            raise VerificationFailed(checks)
-        try:
-            claims = _signed_claims(token, key, ("iat", "jti", "dept", "doc"))
-        except jwt.InvalidTokenError as e:
-            checks.append(Check("signature", False, "BAD_SIGNATURE", str(e)))
-            raise VerificationFailed(checks) from e
-        checks.append(Check("signature", True, "OK"))
-        issuer_ok = key.jwk.get("dept") is not None and key.jwk.get("dept") == claims.get("dept")
-        checks.append(Check("issuer", issuer_ok, "OK" if issuer_ok else "ISSUER_MISMATCH"))
-        checks.append(key_status(key.jwk, claims["iat"]))
+        key, claims = self._seal_checks(token, header, STAMP_TYP, ("iat", "jti", "dept", "doc"), checks)
         signed_hash = str(claims["doc"].get("sha256", "")) if isinstance(claims["doc"], dict) else ""
         if document is not None:
             sha256 = hashlib.sha256(document).hexdigest()

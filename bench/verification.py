@@ -16,7 +16,6 @@ import contextlib
 import io
 import json
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -161,18 +160,10 @@ def database(workdir: Path) -> Iterator[str]:
     if not url:
         yield f"sqlite:///{workdir / 'registry.sqlite3'}"
         return
-    import sqlalchemy as sa
+    from tests.factories import scratch_schema, with_search_path
 
-    schema = f"bench_{secrets.token_hex(6)}"
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        engine.dispose()
+    with scratch_schema(url, "bench") as schema:
+        yield with_search_path(url, schema)
 
 
 def main() -> None:

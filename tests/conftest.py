@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
@@ -20,16 +19,11 @@ from werkzeug.serving import make_server
 from registry import create_app
 from registry.accesslog import init_log
 from registry.models import db
-from tests.factories import World, make_world
+from tests.factories import World, make_world, scratch_schema, with_search_path
 
 PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL")
 KEYSTORE_SECRET = secrets.token_urlsafe(32)
 HOLDER_KEY = secrets.token_urlsafe(32)
-
-
-def with_search_path(url: str, schema: str) -> str:
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture(scope="session")
@@ -38,16 +32,8 @@ def pg_schema() -> Iterator[str | None]:
     if not PG_URL:
         yield None
         return
-    schema = f"test_{secrets.token_hex(6)}"
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
+    with scratch_schema(PG_URL, "test") as schema:
         yield schema
-    finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import random
 import secrets
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from issuers.codes import citizen_id_check, credit_code_check
@@ -205,3 +208,24 @@ def system_tool(name: str, package: str) -> str:
     if found is None:
         raise RuntimeError(f"{name} is missing: run `make test` (it installs {package}) or apt-get install {package}")
     return found
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """A PostgreSQL URL whose connections use `schema`."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+@contextlib.contextmanager
+def scratch_schema(url: str, prefix: str) -> Iterator[str]:
+    """A fresh schema in the PostgreSQL database at `url`, dropped with everything in it afterwards."""
+    schema = f"{prefix}_{secrets.token_hex(6)}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield schema
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        engine.dispose()

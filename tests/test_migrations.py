@@ -12,7 +12,8 @@ from flask_migrate import upgrade
 
 from registry import create_app
 from registry.models import db
-from tests.conftest import PG_URL, app_settings, with_search_path
+from tests.conftest import PG_URL, app_settings
+from tests.factories import scratch_schema, with_search_path
 
 
 @pytest.fixture
@@ -20,14 +21,8 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
     if not PG_URL:
         yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
         return
-    schema = f"migrate_{tmp_path.name[-12:].lower().replace('-', '_')}"
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    yield with_search_path(PG_URL, schema)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    engine.dispose()
+    with scratch_schema(PG_URL, "migrate") as schema:
+        yield with_search_path(PG_URL, schema)
 
 
 def test_upgrade_head_on_an_empty_database_matches_the_models(

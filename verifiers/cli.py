@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import sys
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from verifiers.bundle import InvalidBundle, StaleBundle, dump_summary, read_bundle
 from verifiers.errors import MalformedToken, VerificationFailed
-from verifiers.verify import Check, VerifiedCertificate, VerifiedCopy, Verifier
+from verifiers.verify import Check, VerifiedCopy, Verifier
 
 WARN_AGE = 24 * 3600  # without --max-age, an older bundle is used with a warning
 BUNDLE_PATH = "/api/v1/verifier-bundle"
@@ -66,6 +67,29 @@ def _print_checks(checks: Sequence[Check]) -> None:
         print(f"{check.name:12} {verdict}  {check.code}{'  ' + check.detail if check.detail else ''}")
 
 
+class _Result(Protocol):
+    @property
+    def checks(self) -> list[Check]: ...
+
+
+Checked = TypeVar("Checked", bound=_Result)
+
+
+def _checked(what: str, run: Callable[[], Checked]) -> Checked | None:
+    """Run a verification and print every check; None (after saying why) when it is not valid."""
+    try:
+        result = run()
+    except VerificationFailed as e:
+        _print_checks(e.checks)
+        print(f"NOT VALID: {e.code}")
+        return None
+    except MalformedToken as e:
+        print(f"NOT VALID: not a {what} ({e})")
+        return None
+    _print_checks(result.checks)
+    return result
+
+
 def fetch_bundle(registry: str, output: Path) -> None:
     url = registry.rstrip("/") + BUNDLE_PATH
     if not url.startswith(("https://", "http://")):
@@ -99,19 +123,17 @@ def check(
 ) -> int:
     """Check a certificate, or an annotated copy when `annotation` is given; print every check; 0 if valid."""
     verifier = _verifier(bundle_path, max_age, trusted)
-    try:
-        if annotation is None:
-            result: VerifiedCertificate | VerifiedCopy = verifier.verify(presented_token(presented))
-        else:
-            result = verifier.verify_copy(presented_token(presented), presented_token(annotation), agency)
-    except VerificationFailed as e:
-        _print_checks(e.checks)
-        print(f"NOT VALID: {e.code}")
+    token = presented_token(presented)
+    result = _checked(
+        "certificate",
+        lambda: (
+            verifier.verify(token)
+            if annotation is None
+            else verifier.verify_copy(token, presented_token(annotation), agency)
+        ),
+    )
+    if result is None:
         return 1
-    except MalformedToken as e:
-        print(f"NOT VALID: not a certificate ({e})")
-        return 1
-    _print_checks(result.checks)
     for name, value in {
         **{k: v for k, v in result.claims.items() if not k.startswith("_")},
         **result.disclosed,
@@ -131,16 +153,9 @@ def check_stamp(document: Path, stamp: str, bundle_path: Path, max_age: float | 
         data = document.read_bytes()
     except FileNotFoundError as e:
         raise UsageError(f"no document at {document}") from e
-    try:
-        result = verifier.verify_stamp(presented_token(stamp), data)
-    except VerificationFailed as e:
-        _print_checks(e.checks)
-        print(f"NOT VALID: {e.code}")
+    result = _checked("stamp", lambda: verifier.verify_stamp(presented_token(stamp), data))
+    if result is None:
         return 1
-    except MalformedToken as e:
-        print(f"NOT VALID: not a stamp ({e})")
-        return 1
-    _print_checks(result.checks)
     doc = result.claims.get("doc", {})
     print(f"  stamped by {result.claims.get('dept_name')} ({result.claims.get('dept')}): {doc.get('name')}")
     print("VALID")

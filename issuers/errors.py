@@ -7,16 +7,6 @@ class IssuerError(Exception):
     """Base of every error raised by the issuers package."""
 
 
-class InvalidCode(IssuerError, ValueError):
-    """A credit code, citizen ID or identifier that fails its format or check character."""
-
-    def __init__(self, kind: str, value: str, reason: str) -> None:
-        super().__init__(f"invalid {kind}: {reason}")
-        self.kind = kind
-        self.value = value
-        self.reason = reason
-
-
 class KeystoreError(IssuerError):
     """A key could not be stored, found or decrypted."""
 

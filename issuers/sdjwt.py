@@ -8,10 +8,10 @@ import json
 import os
 from typing import Any
 
-from issuers.signing import Signer, compact_json, jws_encode
+from issuers.signing import Signer, compact_json, sign
+from verifiers import formats
 
 SD_ALG = "sha-256"
-TYP = "dc+sd-jwt"
 
 
 def _b64(data: bytes) -> str:
@@ -31,7 +31,7 @@ def disclosure_digest(disclosure: str) -> str:
     return _b64(hashlib.sha256(disclosure.encode("ascii")).digest())
 
 
-def issue(claims: dict[str, Any], disclosable: dict[str, Any], signer: Signer, typ: str = TYP) -> str:
+def issue(claims: dict[str, Any], disclosable: dict[str, Any], signer: Signer) -> str:
     """Sign `claims` with every member of `disclosable` made selectively disclosable.
 
     Returns the SD-JWT in compact form `<JWT>~<disclosure>~...~` (no key binding).
@@ -46,7 +46,7 @@ def issue(claims: dict[str, Any], disclosable: dict[str, Any], signer: Signer, t
     payload = dict(claims)
     payload["_sd"] = sorted(disclosure_digest(d) for d in disclosures)
     payload["_sd_alg"] = SD_ALG
-    jwt = jws_encode(payload, signer, typ)
+    jwt = sign(payload, signer, formats.CERTIFICATE)
     return "~".join([jwt, *disclosures, ""])
 
 

@@ -16,6 +16,7 @@ from jwt import PyJWS
 from jwt.algorithms import Algorithm, ECAlgorithm, OKPAlgorithm
 
 from issuers.errors import UnsupportedAlgorithm
+from verifiers.formats import Format
 
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
@@ -167,3 +168,8 @@ def jws_encode(payload: dict[str, Any], signer: Signer, typ: str, *, with_kid: b
     key: Any = signer
     headers = {"kid": signer.kid, "typ": typ} if with_kid else {"typ": typ}
     return _jws.encode(compact_json(payload), key, algorithm=signer.alg, headers=headers)
+
+
+def sign(claims: dict[str, Any], signer: Signer, fmt: Format) -> str:
+    """Sign the claims of one of the formats of `verifiers.formats` with its typ, and its kid if it has one."""
+    return jws_encode(claims, signer, fmt.typ, with_kid=fmt.has_kid)

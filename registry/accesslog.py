@@ -19,11 +19,14 @@ from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuers.signing import Signer, jws_encode
+from issuers.signing import Signer, sign
 from registry.errors import Forbidden, NotFound, ValidationFailed
 from registry.models import LogCheckpoint, LogEntry, LogHead, Role, utcnow
 from registry.principals import HOLDER_ROLE, Principal
-from verifiers.checkpoint import CHECKPOINT_TYP, Checkpoint, InvalidCheckpoint, verify_checkpoint
+from verifiers import formats
+from verifiers.checkpoint import verify_checkpoint
+from verifiers.errors import InvalidCheckpoint
+from verifiers.formats import Checkpoint
 from verifiers.merkle import Frontier, consistency_proof, inclusion_proof, leaf_hash, root_hash
 
 HEAD_ID = 1
@@ -192,14 +195,9 @@ class AccessLog:
             return existing
         root = _frontier(head).root()
         now = utcnow()
-        claims = {
-            "origin": origin,
-            "size": head.size,
-            "root_hash": base64.b64encode(root).decode(),
-            "iat": int(now.timestamp()),
-        }
+        claims = formats.checkpoint_claims(origin, head.size, root, int(now.timestamp()))
         checkpoint = LogCheckpoint(
-            size=head.size, root_hash=root.hex(), at=now, signed=jws_encode(claims, signer, CHECKPOINT_TYP)
+            size=head.size, root_hash=root.hex(), at=now, signed=sign(claims, signer, formats.CHECKPOINT)
         )
         try:
             with self.session.begin_nested():

@@ -11,11 +11,11 @@ from marshmallow import RAISE, Schema, fields
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuers.identifiers import validate_type_code
 from registry.accesslog import AccessLog, Event
 from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.models import CertificateType, Department
 from registry.principals import Principal
+from verifiers.identifiers import validate_type_code
 
 FIELD_TYPES: dict[str, type[fields.Field]] = {
     "string": fields.String,

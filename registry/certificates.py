@@ -14,9 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuers import sdjwt
-from issuers.codes import mask_id
 from issuers.compact import issue_compact
-from issuers.identifiers import CertificateId, new_serial
+from issuers.holders import mask
 from issuers.signing import Signer
 from registry.accesslog import AccessLog, Event
 from registry.catalog import CatalogService, field_schema, to_claims
@@ -33,7 +32,10 @@ from registry.models import (
 )
 from registry.principals import HOLDER_ROLE, Principal, holder_ref
 from registry.qr import RenderedQr, render, verification_url
-from registry.statuslists import StatusLists, list_url
+from registry.statuslists import StatusLists
+from verifiers import formats
+from verifiers.formats import status_list_url
+from verifiers.identifiers import CertificateId, new_serial
 
 MAX_BATCH = 1000
 
@@ -207,24 +209,24 @@ class CertificateService:
         """Sign one certificate (a new one, or a new version of `supersedes`) with its status slot; return its row."""
         assert request.valid_from is not None
         identifier = str(ident)
-        masked = mask_id(request.holder_id)
-        claims: dict[str, Any] = {
-            "iss": self.issuer,
-            "jti": identifier,
-            "vct": ctype.code,
-            "type_name": ctype.name,
-            "dept": department.credit_code,
-            "dept_name": department.name,
-            "holder_kind": request.holder_kind,
-            "holder_name": request.holder_name,
-            "holder_id_masked": masked,
-            "ver": ident.version,
-            "status": {"list": list_url(self.issuer, slot[0]), "idx": slot[1]},
-            "iat": int(now.timestamp()),
-            "nbf": int(request.valid_from.timestamp()),
-        }
-        if request.valid_until is not None:
-            claims["exp"] = int(request.valid_until.timestamp())
+        masked = mask(request.holder_kind, request.holder_id)
+        claims = formats.certificate_claims(
+            issuer=self.issuer,
+            identifier=identifier,
+            type_code=ctype.code,
+            type_name=ctype.name,
+            dept=department.credit_code,
+            dept_name=department.name,
+            holder_kind=request.holder_kind,
+            holder_name=request.holder_name,
+            holder_id_masked=masked,
+            version=ident.version,
+            status_list=status_list_url(self.issuer, slot[0]),
+            status_idx=slot[1],
+            issued_at=int(now.timestamp()),
+            valid_from=int(request.valid_from.timestamp()),
+            valid_until=int(request.valid_until.timestamp()) if request.valid_until is not None else None,
+        )
         signed = sdjwt.issue(claims, {"holder_id": request.holder_id, **values}, signer)
         compact = issue_compact(
             identifier, request.holder_name, claims["iat"], claims["nbf"], claims.get("exp"), slot, signer

@@ -17,7 +17,7 @@ from registry.keys import DEFAULT_SEAL_DAYS
 from registry.models import Role, Seal, SharingPolicy, db
 from registry.principals import OPERATOR
 from registry.services import services
-from verifiers.checkpoint import InvalidCheckpoint
+from verifiers.errors import InvalidCheckpoint
 
 seal_cli = AppGroup("seal", help="Departments' seals and the registry's own keys.")
 client_cli = AppGroup("client", help="API clients.")

@@ -14,7 +14,6 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuers.identifiers import CertificateId
 from issuers.sdjwt import disclosed_values
 from registry.accesslog import AccessLog
 from registry.catalog import field_schema, to_claims
@@ -23,6 +22,7 @@ from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.models import REVOCATION_REASONS, Certificate, CertificateStatus, utcnow
 from registry.principals import Principal
 from registry.statuslists import StatusLists
+from verifiers.identifiers import parse_any
 
 S = CertificateStatus
 # The statuses (as of now) from which each change may be made.
@@ -82,7 +82,7 @@ class LifecycleService:
             values = to_claims(field_schema(old.type).load(fields))
         except ValidationError as e:
             raise ValidationFailed("the amended fields are not valid", errors={"fields": e.messages}) from None
-        ident = CertificateId.parse(old.identifier)
+        ident = parse_any(old.identifier)
         if ident.version == 999:
             raise Conflict("the certificate has reached version 999", code="VERSION_LIMIT")
         now = utcnow()

@@ -200,11 +200,11 @@ class Certificate(db.Model):
     identifier: Mapped[str] = mapped_column(String(96), unique=True)
     type_id: Mapped[int] = mapped_column(ForeignKey("certificate_types.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
-    serial: Mapped[str] = mapped_column(String(20))
+    serial: Mapped[str] = mapped_column(String(32))  # 1 to 32 characters (verifiers.identifiers)
     version: Mapped[int]
     # The holder's ID number is kept only inside the signed form; rows carry a keyed hash to find
     # a holder's certificates and a masked number to show.
-    holder_kind: Mapped[str] = mapped_column(String(16))
+    holder_kind: Mapped[str] = mapped_column(String(32))  # an issuers.holders.HolderKind
     holder_ref: Mapped[str] = mapped_column(String(64))
     holder_name: Mapped[str] = mapped_column(String(200))
     holder_id_masked: Mapped[str] = mapped_column(String(32))

@@ -8,11 +8,11 @@ from typing import Any
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
-from issuers.codes import mask_id
+from issuers.holders import mask
 from registry.keys import published_jwk
 from registry.models import CertificateType, Department, StampStatus, db, utcnow
 from registry.services import services
-from verifiers.verify import key_status
+from verifiers.jose import key_status
 
 bp = Blueprint("pages", __name__)
 
@@ -90,7 +90,10 @@ def verify_page(presented: str) -> str:
         failure=failure,
         shown=_shown(result.claims),
         # Even when the holder discloses the ID number, the public page shows it masked.
-        disclosed={k: mask_id(v) if k == "holder_id" else v for k, v in result.disclosed.items()},
+        disclosed={
+            k: mask(str(result.claims.get("holder_kind")), v) if k == "holder_id" else v
+            for k, v in result.disclosed.items()
+        },
         labels=CHECK_LABELS,
         messages=MESSAGES,
         checked_at=utcnow().strftime("%Y-%m-%d %H:%M"),

@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from issuers import sdjwt
-from issuers.signing import jws_encode
+from issuers.signing import sign
 from registry.accesslog import REFUSED, AccessLog, Event
 from registry.catalog import CatalogService
 from registry.certificates import status_condition
@@ -37,7 +37,8 @@ from registry.models import (
     utcnow,
 )
 from registry.principals import HOLDER_ROLE, Principal, holder_ref
-from verifiers.copies import ANNOTATION_TYP, b64_sha256, form_digest
+from verifiers import formats
+from verifiers.copies import b64_sha256, form_digest
 
 FULL_ID = "holder_id"  # the disclosure with the holder's full ID number; core claims carry it masked
 MAX_COPY_VALIDITY_HOURS = 24 * 365
@@ -323,22 +324,22 @@ class SharingService:
         for certificate in certificates:
             presented = sdjwt.present(certificate.signed_form, set(wanted))
             disclosures = presented.split("~")[1:-1]
-            claims = {
-                "iss": self.issuer,
-                "jti": reference,
-                "sub": certificate.identifier,
-                "aud": policy.agency.credit_code,
-                "agency_name": policy.agency.name,
-                "service_item": policy.service_item.code,
-                "service_item_name": policy.service_item.name,
-                "reason": request.reason,
-                "fields": wanted,
-                "cert_hash": form_digest(presented),
-                "sd_digests": sorted(b64_sha256(d) for d in disclosures),
-                "iat": int(now.timestamp()),
-                "exp": int(expires_at.timestamp()),
-            }
-            annotation = jws_encode(claims, signer, ANNOTATION_TYP)
+            claims = formats.annotation_claims(
+                issuer=self.issuer,
+                reference=reference,
+                certificate=certificate.identifier,
+                agency=policy.agency.credit_code,
+                agency_name=policy.agency.name,
+                service_item=policy.service_item.code,
+                service_item_name=policy.service_item.name,
+                reason=request.reason,
+                fields=wanted,
+                cert_hash=form_digest(presented),
+                sd_digests=[b64_sha256(d) for d in disclosures],
+                issued_at=int(now.timestamp()),
+                expires_at=int(expires_at.timestamp()),
+            )
+            annotation = sign(claims, signer, formats.ANNOTATION)
             copies.append(AnnotatedCopy(certificate, presented, annotation, sdjwt.disclosed_values(presented)))
         grant = SharingGrant(
             reference=reference,

@@ -18,16 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuers.pdfseal import EmbeddedStamp, PdfRejected, Placement, read_stamps, stamp_pdf
-from issuers.signing import Signer, SoftwareSigner, jws_encode, public_jwk
+from issuers.signing import Signer, SoftwareSigner, public_jwk, sign
 from registry.accesslog import AccessLog, Event
 from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.keys import KeyService, published_jwk
 from registry.models import Department, KeyPurpose, Seal, ServiceItem, Stamp, StampStatus, utcnow
 from registry.principals import ANONYMOUS, Principal
-from registry.statuslists import StatusLists, list_url
+from registry.statuslists import StatusLists
 from registry.verification import VerificationService
-from verifiers import Check, MalformedToken, VerificationFailed
-from verifiers.verify import STAMP_TYP, key_status
+from verifiers import Check, MalformedToken, VerificationFailed, formats
+from verifiers.formats import status_list_url
+from verifiers.jose import key_status
 
 PDF = "pdf"
 DETACHED = "detached"
@@ -143,20 +144,21 @@ class StampService:
             raise StampRejected(e.detail, code=e.code) from None
 
     def _detached(self, stamp: Stamp, department: Department, seal: Seal, signer: Signer, now: dt.datetime) -> str:
-        claims: dict[str, Any] = {
-            "iss": self.issuer,
-            "jti": stamp.reference,
-            "dept": department.credit_code,
-            "dept_name": department.name,
-            "seal_name": seal.name,
-            "doc": {"name": stamp.document_name, "sha256": stamp.document_sha256},
-            "status": {"list": list_url(self.issuer, stamp.status_list), "idx": stamp.status_idx},
-            "url": stamp_url(self.issuer, stamp.reference),
-            "iat": int(now.timestamp()),
-        }
-        if stamp.service_item:
-            claims["service_item"] = stamp.service_item
-        return jws_encode(claims, signer, STAMP_TYP)
+        claims = formats.stamp_claims(
+            issuer=self.issuer,
+            reference=stamp.reference,
+            dept=department.credit_code,
+            dept_name=department.name,
+            seal_name=seal.name,
+            document_name=stamp.document_name,
+            document_sha256=stamp.document_sha256,
+            status_list=status_list_url(self.issuer, stamp.status_list),
+            status_idx=stamp.status_idx,
+            url=stamp_url(self.issuer, stamp.reference),
+            issued_at=int(now.timestamp()),
+            service_item=stamp.service_item,
+        )
+        return sign(claims, signer, formats.STAMP)
 
     # Reading and revoking -----------------------------------------------------------------------
 

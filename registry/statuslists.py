@@ -20,21 +20,18 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from issuers.signing import Signer, jws_encode
+from issuers.signing import Signer, sign
 from registry.errors import NotFound
 from registry.models import Certificate, CertificateStatus, Stamp, StampStatus, StatusList, utcnow
+from verifiers import formats
+from verifiers.formats import status_list_url
 
 LIST_SIZE = 131_072  # 2^17 bits, 16 KiB: each certificate hides among as many others
 PURPOSES = {
     "revocation": (CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED),
     "suspension": (CertificateStatus.SUSPENDED,),
 }
-STATUS_LIST_TYP = "vc+jwt"
-
-
-def list_url(issuer: str, number: int) -> str:
-    """The stable URL of a list; `/<purpose>` after it gives the signed list of that purpose."""
-    return f"{issuer}/api/v1/status-lists/{number}"
+assert tuple(PURPOSES) == formats.STATUS_PURPOSES
 
 
 def encode_bits(indexes: list[int], size: int = LIST_SIZE) -> str:
@@ -145,27 +142,13 @@ class StatusListPublisher:
             cached = self._cache.get((number, purpose))
         if cached and cached.version == version and cached.expires - now > dt.timedelta(seconds=self.ttl / 2):
             return cached.token
-        url = f"{list_url(self.issuer, number)}/{purpose}"
+        url = f"{status_list_url(self.issuer, number)}/{purpose}"
         expires = now + dt.timedelta(seconds=self.ttl)
-        claims = {
-            "@context": ["https://www.w3.org/ns/credentials/v2"],
-            "id": url,
-            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-            "issuer": self.issuer,
-            "validFrom": now.isoformat(),
-            "validUntil": expires.isoformat(),
-            "credentialSubject": {
-                "id": f"{url}#list",
-                "type": "BitstringStatusList",
-                "statusPurpose": purpose,
-                "encodedList": encode_bits(lists.set_indexes(number, purpose)),
-            },
-            "iss": self.issuer,
-            "sub": url,
-            "iat": int(now.timestamp()),
-            "exp": int(expires.timestamp()),
-        }
-        token = jws_encode(claims, signer(), STATUS_LIST_TYP)
+        encoded = encode_bits(lists.set_indexes(number, purpose))
+        claims = formats.status_list_claims(
+            issuer=self.issuer, url=url, purpose=purpose, encoded_list=encoded, issued_at=now, expires=expires
+        )
+        token = sign(claims, signer(), formats.STATUS_LIST)
         with self._lock:
             self._cache[(number, purpose)] = Published(version, expires, token)
         return token

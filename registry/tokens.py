@@ -18,14 +18,14 @@ from typing import Any
 import jwt
 from sqlalchemy.orm import Session
 
-from issuers.codes import validate_citizen_id, validate_credit_code
-from issuers.errors import InvalidCode
+from issuers.holders import holder_document
 from issuers.signing import jws_encode
 from registry.clients import ClientService
 from registry.errors import Unauthorized
 from registry.keys import KeyService
 from registry.models import ApiClient, KeyPurpose, SealStatus, utcnow
 from registry.principals import Principal
+from verifiers.errors import InvalidCode
 from verifiers.jwk import UnusableKey, public_key
 
 ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 (a media type, not a secret)
@@ -103,7 +103,7 @@ class AccessTokens:
 
 @dataclass(frozen=True, slots=True)
 class HolderIdentity:
-    kind: str  # "person" (citizen ID) or "organization" (credit code)
+    kind: str  # a HolderKind: the document the identity provider vouches for (issuers.holders)
     id_number: str
     name: str
 
@@ -146,14 +146,9 @@ class IdentityProviderTrust:
         claims = _decode(token, _public_key(jwk), jwk["alg"], issuer=self.issuer, audience=self.audience)
         kind, sub, name = claims.get("holder_kind", "person"), str(claims["sub"]), claims.get("name")
         try:
-            if kind == "person":
-                validate_citizen_id(sub)
-            elif kind == "organization":
-                validate_credit_code(sub)
-            else:
-                raise Unauthorized("unknown holder kind")
+            document = holder_document(str(kind), sub)
         except InvalidCode as e:
-            raise Unauthorized("the token's subject is not a valid ID number") from e
+            raise Unauthorized(f"the token's subject is not a valid ID number ({e.kind})") from e
         if not isinstance(name, str) or not name:
             raise Unauthorized("the token has no holder name")
-        return HolderIdentity(kind, sub, name)
+        return HolderIdentity(document.kind, document.number, name)

@@ -3,24 +3,31 @@ offline, fed with its current keys and status lists, and logs the verification f
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import jwt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuers.signing import Signer, jws_encode
+from issuers.signing import Signer, sign
 from registry.accesslog import AccessLog, Event
 from registry.keys import KeyService
 from registry.models import Certificate, utcnow
 from registry.principals import ANONYMOUS
-from registry.statuslists import PURPOSES, StatusListPublisher, StatusLists, list_url
-from verifiers import Check, MalformedToken, VerificationFailed, VerifiedCertificate, VerifiedCopy, Verifier
-from verifiers.bundle import BUNDLE_TYP
-from verifiers.verify import IDENTIFIER_ROOT, token_from_presented
+from registry.statuslists import PURPOSES, StatusListPublisher, StatusLists
+from verifiers import (
+    Check,
+    MalformedToken,
+    VerificationFailed,
+    VerifiedCertificate,
+    VerifiedCopy,
+    Verifier,
+    formats,
+    jose,
+)
+from verifiers.formats import IDENTIFIER_ROOT, status_list_url
+from verifiers.verify import token_from_presented
 
 
 @dataclass
@@ -34,11 +41,9 @@ class VerificationResult:
 def unverified_claims(token: str) -> dict[str, Any]:
     """The JWT payload, read only to find the status lists and the log's subject; trusted for nothing else."""
     try:
-        payload = token.split("~")[0].split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError, binascii.Error):
+        return jose.unverified_payload(token.split("~")[0])
+    except jwt.DecodeError:
         return {}
-    return claims if isinstance(claims, dict) else {}
 
 
 class VerificationService:
@@ -95,7 +100,7 @@ class VerificationService:
     def status_lists_for(self, claims: dict[str, Any]) -> dict[str, str]:
         """The signed lists the certificate names, when they are this registry's; else none (the check fails)."""
         status, slot = claims.get("status"), claims.get("st")
-        prefix = list_url(self.issuer, 0)[: -len("0")]
+        prefix = status_list_url(self.issuer, 0)[: -len("0")]
         if isinstance(status, dict) and isinstance(status.get("list"), str) and status["list"].startswith(prefix):
             number = status["list"][len(prefix) :]
         elif isinstance(slot, list) and slot:
@@ -106,7 +111,7 @@ class VerificationService:
         status_list = lists.find(int(number)) if number.isdigit() else None
         if status_list is None:
             return {}
-        url = list_url(self.issuer, status_list.id)
+        url = status_list_url(self.issuer, status_list.id)
         return {f"{url}/{p}": self.publisher.signed(lists, status_list, p, self._registry_signer) for p in PURPOSES}
 
     def _registry_signer(self) -> Signer:
@@ -116,25 +121,20 @@ class VerificationService:
         """Every published key and every current status list, signed together by the registry's key."""
         lists = StatusLists(self.session)
         status_lists = {
-            f"{list_url(self.issuer, number)}/{purpose}": self.publisher.signed(
+            f"{status_list_url(self.issuer, number)}/{purpose}": self.publisher.signed(
                 lists, lists.get(number), purpose, self._registry_signer
             )
             for number in lists.numbers()
             for purpose in PURPOSES
         }
         signer = self._registry_signer()
-        claims = {
-            "iss": self.issuer,
-            "iat": int(utcnow().timestamp()),
-            "jwks": self.keys.jwks(),
-            "status_lists": status_lists,
-        }
-        return jws_encode(claims, signer, BUNDLE_TYP)
+        claims = formats.bundle_claims(self.issuer, int(utcnow().timestamp()), self.keys.jwks(), status_lists)
+        return sign(claims, signer, formats.BUNDLE)
 
     def _log(self, claims: dict[str, Any], result: VerificationResult, action: str) -> None:
         identifier = claims.get("jti") if isinstance(claims.get("jti"), str) else None
-        if identifier and not identifier.startswith(IDENTIFIER_ROOT):
-            identifier = IDENTIFIER_ROOT + identifier  # the compact form leaves the fixed root out
+        if identifier and not identifier.startswith(IDENTIFIER_ROOT + "."):
+            identifier = f"{IDENTIFIER_ROOT}.{identifier}"  # the compact form leaves the fixed root out
         certificate = (
             self.session.scalar(select(Certificate).where(Certificate.identifier == identifier)) if identifier else None
         )

@@ -14,12 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from issuers.codes import citizen_id_check, credit_code_check
 from registry.clients import hash_secret
 from registry.models import ApiClient, CertificateType, Department, Role, db
 from registry.principals import OPERATOR
 from registry.services import services
 from verifiers import Verifier
+from verifiers.codes import citizen_id_check, credit_code_check
 
 _CREDIT_BODY = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CLIENT_SECRET = "test-client-secret"

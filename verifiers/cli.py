@@ -4,9 +4,11 @@
     certverify check <token | verification URL | file with either | QR image> --bundle bundle.json [--max-age 3600]
     certverify check copy.sdjwt --annotation annotation.jwt --agency <credit code> --bundle bundle.json
     certverify stamp <document> --stamp <detached stamp or file> --bundle bundle.json
+    certverify id 1.2.156.3005.2.<type code>.<issuing unit code>.<serial>.<version>.<check>
 
 `check` prints every check and exits 0 when the certificate is valid, 1 when it is not, 2 when it
-could not check at all (no bundle, a bad bundle, unreadable input).
+could not check at all (no bundle, a bad bundle, unreadable input). `id` needs no bundle: it prints
+an identifier's parts and exits 0 when it passes the national rule, 1 with the reason when not.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from verifiers.bundle import InvalidBundle, StaleBundle, dump_summary, read_bundle
-from verifiers.errors import MalformedToken, VerificationFailed
-from verifiers.verify import Check, VerifiedCopy, Verifier
+from verifiers.bundle import dump_summary, read_bundle
+from verifiers.errors import Check, InvalidBundle, InvalidCode, MalformedToken, StaleBundle, VerificationFailed
+from verifiers.identifiers import ROOT, CertificateId
+from verifiers.verify import VerifiedCopy, Verifier
 
 WARN_AGE = 24 * 3600  # without --max-age, an older bundle is used with a warning
 BUNDLE_PATH = "/api/v1/verifier-bundle"
@@ -162,6 +165,25 @@ def check_stamp(document: Path, stamp: str, bundle_path: Path, max_age: float | 
     return 0
 
 
+def check_identifier(text: str) -> int:
+    """Print an identifier's parts and exit 0, or say what is wrong with it and exit 1."""
+    try:
+        ident = CertificateId.parse(text.strip())
+    except InvalidCode as e:
+        print(f"NOT VALID: {e.reason}")
+        return 1
+    print(f"root          {ROOT}")
+    print(
+        f"type code     {ident.type_code}  (defining authority {ident.type_code[:18]}, number {ident.type_code[18:]})"
+    )
+    print(f"issuing unit  {ident.issuer_code}")
+    print(f"serial        {ident.serial}")
+    print(f"version       {ident.version:03d}")
+    print(f"check         {ident.check}  (ISO 7064 MOD 37,36)")
+    print("VALID")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="certverify", description="Check registry certificates offline.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -184,7 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     stamp.add_argument("--bundle", type=Path, default=Path("bundle.json"))
     stamp.add_argument("--max-age", type=float, help="fail, not warn, when the bundle is older (seconds)")
     stamp.add_argument("--trust-kid", action="append", default=[], help="accept bundles signed by this key only")
+    ident = commands.add_parser("id", help="check an e-license identifier against the national rule")
+    ident.add_argument("identifier")
     args = parser.parse_args(argv)
+    if args.command == "id":
+        return check_identifier(args.identifier)
     try:
         if args.command == "bundle":
             fetch_bundle(args.registry, args.output)

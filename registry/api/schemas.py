@@ -7,15 +7,16 @@ from typing import Any
 
 import marshmallow as ma
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, validate, validates_schema
+from marshmallow import Schema, ValidationError, post_load, validate, validates_schema
 
-from issuers.codes import validate_citizen_id, validate_credit_code
-from issuers.errors import InvalidCode
-from issuers.identifiers import validate_type_code
+from issuers.holders import DOCUMENT_NAMES, HolderKind, holder_document
 from registry.catalog import FIELD_TYPES
 from registry.certificates import MAX_BATCH
 from registry.models import REVOCATION_REASONS, CertificateStatus, Role, utcnow
 from registry.sharing import personal_fields
+from verifiers.codes import validate_credit_code
+from verifiers.errors import InvalidCode
+from verifiers.identifiers import validate_type_code
 
 
 def _code_validator(check: Any) -> Any:
@@ -126,18 +127,36 @@ class TokenResponse(Schema):
 
 
 class HolderRef(Schema):
-    kind = ma.fields.String(required=True, validate=validate.OneOf(["person", "organization"]))
+    kind = ma.fields.String(
+        required=True,
+        validate=validate.OneOf([k.value for k in HolderKind]),
+        metadata={"description": "; ".join(f"{k.value}: {name}" for k, name in DOCUMENT_NAMES.items())},
+    )
     id = ma.fields.String(
-        required=True, metadata={"description": "citizen ID (GB 11643) or, for an organization, its credit code"}
+        required=True,
+        validate=validate.Length(1, 64),
+        metadata={"description": "the document's number (a credit code for an organization)"},
+    )
+    country = ma.fields.String(
+        validate=validate.Length(equal=3),
+        metadata={"description": "a passport's issuing country, ISO 3166 alpha-3 (or write the id as `USA:123456789`)"},
     )
 
     @validates_schema
     def _check_id(self, data: dict[str, Any], **kwargs: Any) -> None:
-        check = validate_citizen_id if data["kind"] == "person" else validate_credit_code
+        if data.get("kind") not in HolderKind.__members__.values() or "id" not in data:
+            return  # the field's own error says it
         try:
-            check(data["id"])
+            holder_document(data["kind"], data["id"], data.get("country"))
         except InvalidCode as e:
-            raise ValidationError(f"not a valid {e.kind}: {e.reason}", field_name="id") from None
+            field = "country" if data.get("country") is not None and e.value == data["country"] else "id"
+            raise ValidationError(f"not a valid {e.kind}: {e.reason}", field_name=field) from None
+
+    @post_load
+    def _canonical(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """The number as it is signed and hashed (a passport as `USA:123456789`)."""
+        data["id"] = holder_document(data["kind"], data["id"], data.pop("country", None)).number
+        return data
 
 
 class HolderIn(HolderRef):

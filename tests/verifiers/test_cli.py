@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from issuers.signing import SoftwareSigner, generate_private_key, jws_encode
 from tests.factories import World, certificate_body
+from tests.verifiers.test_identifiers import REAL as REAL_IDENTIFIERS
 from verifiers import InvalidBundle, read_bundle
 from verifiers.cli import main
 
@@ -132,3 +133,32 @@ def test_the_verifier_installs_and_runs_on_its_own(offline: dict[str, Any], tmp_
     )
     assert isolated.returncode != 0  # the registry is not there, and not needed
     assert sys.prefix != str(env_dir)
+
+
+@pytest.mark.parametrize("identifier", REAL_IDENTIFIERS)
+def test_certverify_id_prints_the_parts_of_a_real_identifier(
+    identifier: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["id", identifier]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "VALID"
+    assert f"serial        {identifier.split('.')[-3]}" in out
+
+
+@pytest.mark.parametrize("identifier", REAL_IDENTIFIERS)
+def test_certverify_id_refuses_one_changed_character_with_the_reason(
+    identifier: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    changed = identifier[:-3] + ("1" if identifier[-3] != "1" else "2") + identifier[-2:]
+    assert main(["id", changed]) == 1
+    assert capsys.readouterr().out.startswith("NOT VALID: check character is")
+    wrong_unit = identifier.replace("1143", "1144").replace("1122", "1123")
+    assert main(["id", wrong_unit]) == 1
+    assert "issuing unit code: check character does not match" in capsys.readouterr().out
+
+
+def test_certverify_id_as_a_command(tmp_path: Path) -> None:
+    ok = subprocess.run([sys.executable, "-m", "verifiers.cli", "id", REAL_IDENTIFIERS[0]], capture_output=True)
+    bad = subprocess.run([sys.executable, "-m", "verifiers.cli", "id", "1.2.156.3005.2.X"], capture_output=True)
+    assert ok.returncode == 0 and bad.returncode == 1
+    assert b"must have type, issuer, serial, version and check" in bad.stdout

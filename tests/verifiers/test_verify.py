@@ -18,7 +18,8 @@ INDEX = 4711
 
 def jwks_for(signer: SoftwareSigner, **extra: Any) -> dict[str, Any]:
     registry_key = {**REGISTRY.public_jwk(), "purpose": "registry", "nbf": 0, "exp": 2**40}
-    return {"keys": [{**signer.public_jwk(), "dept": DEPT, "nbf": 0, "exp": 2**40, **extra}, registry_key]}
+    seal = {**signer.public_jwk(), "purpose": "seal", "dept": DEPT, "nbf": 0, "exp": 2**40, **extra}
+    return {"keys": [seal, registry_key]}
 
 
 def status_list(purpose: str, indexes: list[int], signer: SoftwareSigner = REGISTRY, ttl: int = 600) -> str:

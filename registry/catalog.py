@@ -17,10 +17,40 @@ from registry.models import CertificateType, Department
 from registry.principals import Principal
 from verifiers.identifiers import validate_type_code
 
-FIELD_TYPES: dict[str, type[fields.Field]] = {
+
+class JsonNumber(fields.Field[int | float]):
+    """A JSON number kept as it came: an integer stays an integer (1000000, never 1000000.0)."""
+
+    default_error_messages = {"invalid": "Not a valid number."}  # noqa: RUF012 (marshmallow's own convention)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int | float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value or value in _INFINITIES:
+            raise self.make_error("invalid")
+        return value
+
+
+class DecimalString(fields.Field[str]):
+    """A decimal number signed as text with every digit it was given ("1000000.50" stays "1000000.50"),
+    where a binary float would round. Accepts the text, or a JSON integer."""
+
+    default_error_messages = {"invalid": 'Not a decimal number: write it as text, such as "1000000.50".'}  # noqa: RUF012
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str) or not _DECIMAL.fullmatch(value):
+            raise self.make_error("invalid")
+        return value
+
+
+_INFINITIES = (float("inf"), float("-inf"))
+_DECIMAL = re.compile(r"-?(0|[1-9][0-9]{0,30})(\.[0-9]{1,18})?")
+
+FIELD_TYPES: dict[str, type[fields.Field[Any]]] = {
     "string": fields.String,
-    "integer": fields.Integer,
-    "number": fields.Float,
+    "integer": functools.partial(fields.Integer, strict=True),  # type: ignore[dict-item]
+    "number": JsonNumber,
+    "decimal": DecimalString,
     "date": fields.Date,
     "boolean": fields.Boolean,
 }

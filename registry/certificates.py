@@ -34,8 +34,9 @@ from registry.principals import HOLDER_ROLE, Principal, holder_ref
 from registry.qr import RenderedQr, render, verification_url
 from registry.statuslists import StatusLists
 from verifiers import formats
+from verifiers.errors import InvalidCode
 from verifiers.formats import status_list_url
-from verifiers.identifiers import CertificateId, new_serial
+from verifiers.identifiers import CertificateId, new_serial, parse_any
 
 MAX_BATCH = 1000
 
@@ -271,6 +272,7 @@ class CertificateService:
         Raise NotFound for one that is absent or not theirs; the error names the certificate's
         holder and issuer for the refusal's log entry, never for the caller.
         """
+        checked_identifier(identifier)
         certificate = self.session.scalar(self._visible(principal).where(Certificate.identifier == identifier))
         if certificate is None:
             error = NotFound(f"no certificate {identifier} that you may read", code="CERTIFICATE_NOT_FOUND")
@@ -315,6 +317,16 @@ class CertificateService:
         page = list(self.session.scalars(query.order_by(Certificate.id.desc()).limit(limit)))
         self.log.record(principal, [event("list", c) for c in page])
         return page
+
+
+def checked_identifier(text: str) -> str:
+    """An identifier as given, if it passes the national rule (or is one of this registry's earlier
+    identifiers); raise ValidationFailed (422) naming what is wrong, before anything is looked up."""
+    try:
+        parse_any(text)
+    except InvalidCode as e:
+        raise ValidationFailed(f"not an e-license identifier: {e.reason}", code="INVALID_IDENTIFIER") from None
+    return text
 
 
 def new_identifier(ctype: CertificateType, department: Department) -> CertificateId:

@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from issuers.holders import HolderKind
 from issuers.sealimage import InvalidPicture, check_picture
 from registry.accesslog import AccessLog, checkpoint_document
 from registry.errors import RegistryError
@@ -25,6 +26,7 @@ idp_cli = AppGroup("idp", help="The development identity provider.")
 demo_cli = AppGroup("demo", help="The demo world (development only).")
 audit_cli = AppGroup("audit", help="The tamper-evident access log.")
 sharing_cli = AppGroup("sharing", help="Service items, sharing policies and paper-avoided statistics.")
+certificates_cli = AppGroup("certificates", help="Certificates in bulk.")
 
 
 def _fail_on_registry_error(func):  # type: ignore[no-untyped-def]
@@ -146,9 +148,9 @@ def client_create(name: str, role: str, department: str | None) -> None:
 
 
 @idp_cli.command("mint-holder-token")
-@click.option("--id", "id_number", required=True, help="Citizen ID or, with --kind organization, credit code.")
+@click.option("--id", "id_number", required=True, help="The document's number (a passport as USA:123456789).")
 @click.option("--name", required=True)
-@click.option("--kind", type=click.Choice(["person", "organization"]), default="person", show_default=True)
+@click.option("--kind", type=click.Choice([k.value for k in HolderKind]), default="person", show_default=True)
 @click.option("--ttl", type=int, default=3600, show_default=True, help="Seconds.")
 def mint_holder_token(id_number: str, name: str, kind: str, ttl: int) -> None:
     """Print an ID token for a holder, as the platform's identity provider would (development only)."""
@@ -314,6 +316,27 @@ def sharing_stats() -> None:
         )
 
 
+@certificates_cli.command("reidentify")
+@click.option("--batch", default=500, show_default=True, help="certificates per transaction")
+@with_appcontext
+@_fail_on_registry_error
+def certificates_reidentify(batch: int) -> None:
+    """Re-issue certificates whose identifiers follow the earlier check rule under conforming ones.
+
+    Each becomes the next version of itself (same fields, holder and validity), signed anew, logged,
+    superseding the old one. Safe to interrupt and run again: each batch commits on its own.
+    """
+    lifecycle = services().lifecycle
+    total, cursor = 0, 0
+    while cursor is not None:
+        done, cursor = lifecycle.reidentify_legacy(OPERATOR, after=cursor, limit=batch)
+        db.session.commit()
+        total += done
+        if done:
+            click.echo(f"re-identified {total} so far")
+    click.echo(f"re-identified {total} certificate(s)")
+
+
 def init_app(app: Flask) -> None:
-    for command in (seal_cli, client_cli, idp_cli, demo_cli, audit_cli, sharing_cli, setup):
+    for command in (seal_cli, client_cli, idp_cli, demo_cli, audit_cli, sharing_cli, certificates_cli, setup):
         app.cli.add_command(command)

@@ -7,6 +7,7 @@ final; an amendment is a new version with the next version number, and supersede
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
@@ -17,12 +18,12 @@ from sqlalchemy.orm import Session
 from issuers.sdjwt import disclosed_values
 from registry.accesslog import AccessLog
 from registry.catalog import field_schema, to_claims
-from registry.certificates import CertificateService, IssueRequest, event
+from registry.certificates import CertificateService, IssueRequest, checked_identifier, event
 from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.models import REVOCATION_REASONS, Certificate, CertificateStatus, utcnow
 from registry.principals import Principal
 from registry.statuslists import StatusLists
-from verifiers.identifiers import parse_any
+from verifiers.identifiers import is_legacy, parse_any
 
 S = CertificateStatus
 # The statuses (as of now) from which each change may be made.
@@ -43,6 +44,7 @@ class LifecycleService:
 
     def _own(self, identifier: str, actor: Principal, change: str) -> Certificate:
         """The actor's department's certificate, locked for the change; NotFound for anyone else's."""
+        checked_identifier(identifier)
         certificate = self.session.scalar(
             select(Certificate)
             .where(Certificate.identifier == identifier, Certificate.department_id == actor.department_id)
@@ -82,23 +84,68 @@ class LifecycleService:
             values = to_claims(field_schema(old.type).load(fields))
         except ValidationError as e:
             raise ValidationFailed("the amended fields are not valid", errors={"fields": e.messages}) from None
-        ident = parse_any(old.identifier)
-        if ident.version == 999:
-            raise Conflict("the certificate has reached version 999", code="VERSION_LIMIT")
         now = utcnow()
         valid_from = validity.get("valid_from") or now
         valid_until = validity.get("valid_until", old.valid_until)
         if valid_until is not None and valid_until <= valid_from:
             raise ValidationFailed("valid_until must be after valid_from", errors={"valid_until": ["too early"]})
+        return self._successor(old, actor, "amend", values, valid_from, valid_until)
+
+    def reidentify_legacy(self, actor: Principal, *, after: int = 0, limit: int = 500) -> tuple[int, int | None]:
+        """Re-issue, under a conforming identifier, the certificates of ids after `after` (a page of `limit`)
+        whose identifiers follow the earlier check rule (`verifiers.identifiers`): each one's next version,
+        same fields, holder and validity, signed anew and superseding it, so a verifier shown the old one
+        learns its successor. Valid and suspended ones only (a suspended one stays suspended); revoked,
+        superseded and expired ones are final and keep their identifiers.
+
+        Return how many were re-issued and the cursor for the next page (None at the end).
+        """
+        page = list(
+            self.session.scalars(
+                select(Certificate)
+                .where(Certificate.id > after, Certificate.status.in_([S.VALID, S.SUSPENDED]))
+                .order_by(Certificate.id)
+                .limit(limit)
+                .with_for_update(of=Certificate)
+            )
+        )
+        done = 0
+        now = utcnow()
+        for old in page:
+            if not is_legacy(old.identifier) or old.status_at(now) not in (S.VALID, S.SUSPENDED):
+                continue
+            status = old.status
+            new = self._successor(old, actor, "reidentify", dict(old.fields), old.valid_from, old.valid_until)
+            if status == S.SUSPENDED:
+                new.status = S.SUSPENDED
+                self.lists.changed(new.status_list)
+            done += 1
+        self.session.flush()
+        return done, (page[-1].id if len(page) == limit else None)
+
+    def _successor(
+        self,
+        old: Certificate,
+        actor: Principal,
+        action: str,
+        values: dict[str, Any],
+        valid_from: dt.datetime,
+        valid_until: dt.datetime | None,
+    ) -> Certificate:
+        """Sign and store the next version of `old`, superseding it; log both in this transaction."""
+        ident = parse_any(old.identifier)
+        if ident.version == 999:
+            raise Conflict("the certificate has reached version 999", code="VERSION_LIMIT")
         request = IssueRequest(
             type_code=old.type.code,
             holder_kind=old.holder_kind,
             holder_id=disclosed_values(old.signed_form)["holder_id"],
             holder_name=old.holder_name,
-            fields=fields,
+            fields=values,
             valid_from=valid_from,
             valid_until=valid_until,
         )
+        now = utcnow()
         signer = self.certificates.keys.signing_key(old.department)
         [slot] = self.lists.allocate(1)
         row = self.certificates.sign(
@@ -108,7 +155,7 @@ class LifecycleService:
         self.lists.changed(old.status_list)
         self.session.add(new := Certificate(**row))
         self.session.flush()
-        self.log.record(actor, [event("superseded", old), event("amend", new)])
+        self.log.record(actor, [event("superseded", old), event(action, new)])
         return new
 
     def _changed(self, actor: Principal, action: str, certificate: Certificate, reason: str | None) -> None:

@@ -56,6 +56,7 @@ def make_type(issuers: list[Department], **overrides: Any) -> CertificateType:
             {"name": "company_name", "type": "string", "required": True, "personal": False},
             {"name": "legal_representative", "type": "string", "required": True, "personal": True},
             {"name": "registered_capital", "type": "number", "required": False, "personal": False},
+            {"name": "paid_in_capital", "type": "decimal", "required": False, "personal": False},
             {"name": "established_on", "type": "date", "required": True, "personal": False},
             {"name": "employees", "type": "integer", "required": False, "personal": False},
             {"name": "listed", "type": "boolean", "required": False, "personal": False},

@@ -47,7 +47,10 @@ def header(token: str) -> dict[str, Any]:
 
 
 def _b64decode(segment: str) -> bytes:
-    # validate=True: no character outside the base64url alphabet is silently skipped.
+    # validate=True: no character outside the base64url alphabet is silently skipped; and no '=':
+    # JWS segments are unpadded (RFC 7515 2), so one token has exactly one spelling.
+    if "=" in segment:
+        raise binascii.Error("padding in a JWS segment")
     return base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
 
 

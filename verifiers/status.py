@@ -34,9 +34,12 @@ def decode_bits(encoded: str) -> bytes:
     if not encoded.startswith("u"):
         raise InvalidStatusList("encodedList is not multibase base64url")
     try:
-        return gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4)))
+        bits = gzip.decompress(base64.b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4), b"-_", validate=True))
     except (binascii.Error, OSError, EOFError, ValueError) as e:
         raise InvalidStatusList("encodedList does not decode") from e
+    if not bits:
+        raise InvalidStatusList("encodedList is empty")
+    return bits
 
 
 def read_status_list(token: str, jwks: dict[str, Any], now: float) -> StatusList:

@@ -87,7 +87,7 @@ _DIGITS17 = re.compile(r"^[0-9]{17}[0-9X]$")
 _FOREIGN_2004 = re.compile(r"^[A-Z]{3}[0-9]{12}$")
 _PASSPORT_NUMBER = re.compile(r"^[A-Z0-9]{5,20}$")
 # Characters kept visible at the start and end of a masked number, per kind (the rest become '*').
-_MASK = {
+_MASK: dict[str, tuple[int, int]] = {
     HolderKind.PERSON: (6, 4),  # area code and the last four: the customary display
     HolderKind.ORGANIZATION: (6, 4),
     HolderKind.FOREIGN_PERMANENT_RESIDENT: (6, 2),  # 9, province and nationality; the birth date hidden
@@ -225,7 +225,7 @@ def mask(kind: str, number: str) -> str:
     if kind == HolderKind.FOREIGN_PERMANENT_RESIDENT and len(number) == 15:
         head, tail = _MASK_2004
     else:
-        head, tail = _MASK.get(kind, (0, 2))  # type: ignore[call-overload]
+        head, tail = _MASK.get(kind, (0, 2))
     if len(number) <= head + tail:
         return "*" * len(number)
     return number[:head] + "*" * (len(number) - head - tail) + number[-tail:]

@@ -47,11 +47,15 @@ def header(token: str) -> dict[str, Any]:
 
 
 def _b64decode(segment: str) -> bytes:
-    # validate=True: no character outside the base64url alphabet is silently skipped; and no '=':
-    # JWS segments are unpadded (RFC 7515 2), so one token has exactly one spelling.
+    """Base64url as JWS writes it, and only so (RFC 7515 2): no '=' padding, no character outside the
+    alphabet (validate=True), and no stray bits in the last character, so each token has exactly one
+    spelling and a signature cannot be re-spelt into a second token that verifies."""
     if "=" in segment:
         raise binascii.Error("padding in a JWS segment")
-    return base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
+    data = base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
+    if base64.urlsafe_b64encode(data).rstrip(b"=") != segment.encode("ascii"):
+        raise binascii.Error("not the canonical base64url of its bytes")
+    return data
 
 
 def unverified_payload(token: str) -> dict[str, Any]:

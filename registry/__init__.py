@@ -51,8 +51,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         status_lists=StatusListPublisher(app.config["REGISTRY_ISSUER"], app.config["REGISTRY_STATUS_LIST_TTL"]),
     )
 
-    from registry import api, cli, pages, ratelimit
+    from registry import api, cli, pages, ratelimit, transactions
 
+    transactions.init_app(app)
     api.init_app(app)
     cli.init_app(app)
     app.register_blueprint(pages.bp)

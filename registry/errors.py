@@ -11,8 +11,6 @@ class RegistryError(Exception):
     status = 400
     code = "BAD_REQUEST"
     title = "Bad request"
-    # True when the service already put the refusal's access-log entry in the session (sharing does).
-    recorded = False
 
     def __init__(self, detail: str, *, code: str | None = None, errors: Any = None) -> None:
         super().__init__(detail)
@@ -20,7 +18,8 @@ class RegistryError(Exception):
         if code is not None:
             self.code = code
         self.errors = errors
-        # What the refused request was about (an accesslog.Event), for the log only, never for the caller.
+        # What the refused request was about (an accesslog.Event): whose record the refusal goes on,
+        # for the log only, never for the caller (registry.refusals).
         self.subject: Any = None
 
 

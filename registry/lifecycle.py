@@ -51,7 +51,11 @@ class LifecycleService:
             .with_for_update(of=Certificate)
         )
         if certificate is None:
-            raise NotFound(f"no certificate {identifier} of your department", code="CERTIFICATE_NOT_FOUND")
+            error = NotFound(f"no certificate {identifier} of your department", code="CERTIFICATE_NOT_FOUND")
+            other = self.session.scalar(select(Certificate).where(Certificate.identifier == identifier))
+            if other is not None:  # another department's: the refusal goes on its holder's record
+                error.subject = event(change, other)
+            raise error
         status = certificate.status_at(utcnow())
         if status not in ALLOWED[change]:
             raise Conflict(f"a {status} certificate cannot be changed by {change}", code="INVALID_TRANSITION")

@@ -79,7 +79,6 @@ def verify_page(presented: str) -> str:
     """Public: verify what the QR holds and show the verdict first, then why."""
     svc = services()
     result = svc.verification.verify(presented)
-    db.session.commit()  # the log entry
     failed = next((c for c in result.checks if not c.passed), None)
     failure = (
         dict(zip(("zh", "en"), MESSAGES.get(failed.code, (failed.code, failed.code)), strict=True)) if failed else {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -75,15 +75,11 @@ class SharingResult:
 
 
 class SharingRefused(Forbidden):
-    """A sharing request the rules refuse. Its log entry is already in the session: commit, then answer."""
-
-    recorded = True
+    """A sharing request the rules refuse; its subject puts the refusal on the holder's record."""
 
 
 class NoCertificate(NotFound):
-    """The holder has no valid certificate of the type. Logged like a refusal: commit, then answer."""
-
-    recorded = True
+    """The holder has no valid certificate of the type; refused and recorded like the others."""
 
 
 class SharingService:
@@ -220,7 +216,10 @@ class SharingService:
         ref = _holder_ref_of(holder)
         consent = self.session.get(Consent, consent_id)
         if consent is None or consent.holder_ref != ref:
-            raise NotFound(f"no consent {consent_id} of yours", code="CONSENT_NOT_FOUND")
+            error = NotFound(f"no consent {consent_id} of yours", code="CONSENT_NOT_FOUND")
+            if consent is not None:  # another holder's: the refusal goes on that holder's record
+                error.subject = _consent_event("consent.withdraw", consent)
+            raise error
         if consent.withdrawn_at is None:
             consent.withdrawn_at = utcnow()
             self.session.flush()
@@ -261,7 +260,7 @@ class SharingService:
         )
 
         def refuse(error: RegistryError) -> RegistryError:
-            self.log.record(agency_client, [replace(refusal, error_code=error.code)])
+            error.subject = refusal
             return error
 
         policy = self.session.scalar(

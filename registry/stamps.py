@@ -179,7 +179,11 @@ class StampService:
             .with_for_update(of=Stamp)
         )
         if stamp is None:
-            raise NotFound(f"no stamp {reference} of your department", code="STAMP_NOT_FOUND")
+            error = NotFound(f"no stamp {reference} of your department", code="STAMP_NOT_FOUND")
+            other = self.find(reference)
+            if other is not None:  # another department's: the refusal goes on its record
+                error.subject = _event("stamp.revoke", other, reason)
+            raise error
         if stamp.status == StampStatus.REVOKED:
             raise Conflict("the stamp is already revoked", code="INVALID_TRANSITION")
         stamp.status, stamp.revoked_at, stamp.revocation_reason = StampStatus.REVOKED, utcnow(), reason

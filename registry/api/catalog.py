@@ -17,7 +17,7 @@ from registry.api.schemas import (
     DepartmentIn,
     DepartmentOut,
 )
-from registry.models import ApiClient, CertificateType, Department, Role, db
+from registry.models import ApiClient, CertificateType, Department, Role
 from registry.services import services
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Departments, types and clients")
@@ -37,7 +37,6 @@ class Departments(MethodView):
     def post(self, data: dict[str, Any]) -> Department:
         """Register a department (admin)."""
         department = services().catalog.create_department(data["credit_code"], data["name"], actor=principal())
-        db.session.commit()
         return department
 
 
@@ -71,7 +70,6 @@ class CertificateTypes(MethodView):
             retention_years=data["retention_years"],
             actor=principal(),
         )
-        db.session.commit()
         return ctype
 
 
@@ -99,5 +97,4 @@ class Clients(MethodView):
         svc = services()
         department = svc.catalog.get_department(data["department"]) if data["department"] else None
         client, secret = svc.clients.create(data["name"], data["role"], department, actor=principal())
-        db.session.commit()
         return {**ClientOut().dump(client), "client_secret": secret}

@@ -64,7 +64,6 @@ def _issue(items: list[dict[str, Any]], headers: dict[str, Any]) -> list[Certifi
         idempotency_key=headers.get("idempotency_key"),
         fingerprint=request_fingerprint([request.path, request.get_json(silent=True)]),
     )
-    db.session.commit()
     return certificates
 
 
@@ -109,7 +108,6 @@ def _page(args: dict[str, Any]) -> dict[str, Any]:
     holder = args.get("holder") or {}
     filters = CertificateFilter(args.get("type"), args.get("status"), holder.get("kind"), holder.get("id"))
     items = services().certificates.list(principal(), filters, limit=args["limit"], after=args.get("after"))
-    db.session.commit()  # the log entries of the listing
     next_cursor = items[-1].id if len(items) == args["limit"] else None
     return {"items": items, "next_cursor": next_cursor}
 
@@ -120,7 +118,6 @@ def _page(args: dict[str, Any]) -> dict[str, Any]:
 def certificate(identifier: str) -> Certificate:
     """One certificate with its signed form (the issuing department, the holder, the admin)."""
     certificate = services().certificates.get(identifier, principal())
-    db.session.commit()  # the log entry of the read
     return certificate
 
 
@@ -131,7 +128,6 @@ def certificate(identifier: str) -> Certificate:
 def suspend(body: dict[str, Any], identifier: str) -> Certificate:
     """Suspend a valid certificate of the department (issuer)."""
     certificate = services().lifecycle.suspend(identifier, principal(), body["reason"])
-    db.session.commit()
     return certificate
 
 
@@ -142,7 +138,6 @@ def suspend(body: dict[str, Any], identifier: str) -> Certificate:
 def reinstate(body: dict[str, Any], identifier: str) -> Certificate:
     """Reinstate a suspended certificate of the department (issuer)."""
     certificate = services().lifecycle.reinstate(identifier, principal(), body["reason"])
-    db.session.commit()
     return certificate
 
 
@@ -153,7 +148,6 @@ def reinstate(body: dict[str, Any], identifier: str) -> Certificate:
 def revoke(body: dict[str, Any], identifier: str) -> Certificate:
     """Revoke a certificate of the department for good, with a reason code (issuer)."""
     certificate = services().lifecycle.revoke(identifier, principal(), body["reason"])
-    db.session.commit()
     return certificate
 
 
@@ -165,7 +159,6 @@ def amend(body: dict[str, Any], identifier: str) -> Certificate:
     """Issue the next version with new field values; the old one becomes superseded (issuer)."""
     validity = {k: body[k] for k in ("valid_from", "valid_until") if k in body}
     certificate = services().lifecycle.amend(identifier, principal(), body["fields"], **validity)
-    db.session.commit()
     return certificate
 
 
@@ -182,7 +175,6 @@ def qr(args: dict[str, Any], identifier: str, fmt: str) -> Response:
         raise NotFound(f"no QR format {fmt}", code="QR_FORMAT_NOT_FOUND")
     disclose = {name for name in args.get("disclose", "").split(",") if name}
     rendered = services().certificates.qr(identifier, principal(), fmt, disclose)
-    db.session.commit()  # the log entry
     response = Response(rendered.content, mimetype=rendered.mimetype)
     response.headers["Cache-Control"] = "private, max-age=300"
     response.headers["X-QR-Version"] = str(rendered.version)

@@ -31,7 +31,6 @@ def _checkpoint() -> dict[str, Any]:
     svc = services()
     origin = svc.log_origin
     checkpoint = AccessLog(db.session).checkpoint(svc.keys.signing_key(None), origin)
-    db.session.commit()
     return checkpoint_document(checkpoint, origin)
 
 

@@ -12,7 +12,6 @@ from flask_smorest import Blueprint
 
 from registry.api.schemas import TokenRequest, TokenResponse
 from registry.errors import Unauthorized
-from registry.models import db
 from registry.services import services
 
 blp = Blueprint("oauth", __name__, url_prefix="/oauth", description="Access tokens for API clients")
@@ -41,5 +40,4 @@ def token(form: dict[str, Any]) -> dict[str, Any]:
     svc = services()
     client = svc.clients.authenticate(*_client_credentials(form))
     access_token = svc.access_tokens.issue(client)
-    db.session.commit()
     return {"access_token": access_token, "token_type": "Bearer", "expires_in": svc.access_tokens.ttl}

@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, g, json, request
+from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
-from registry.accesslog import REFUSED, AccessLog, Event
 from registry.errors import RegistryError, Unauthorized
-from registry.models import LogEntry, db
-from registry.principals import ANONYMOUS
+from registry.models import db
+from registry.transactions import refuse
 
 log = logging.getLogger(__name__)
 
@@ -49,32 +48,9 @@ def problem(
     return response
 
 
-def _record_refusal(error: RegistryError) -> None:
-    """Log a refused request in a transaction of its own: the request's own work was rolled back."""
-    if error.recorded or (error.status not in (401, 403) and error.subject is None):
-        return
-    subject = error.subject or Event("")
-    identifier = subject.certificate or (request.view_args or {}).get("identifier")
-    max_length = LogEntry.certificate.type.length
-    event = Event(
-        action=g.get("action") or request.endpoint or "unknown",
-        certificate=identifier[:max_length] if identifier else None,
-        holder_ref=subject.holder_ref,
-        subject_department_id=subject.subject_department_id,
-        outcome=REFUSED,
-        error_code=error.code,
-    )
-    try:
-        AccessLog(db.session).record(g.get("principal") or ANONYMOUS, [event])
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("could not record a refused request in the access log")
-
-
 def from_registry_error(error: RegistryError) -> Response:
     db.session.rollback()
-    _record_refusal(error)
+    refuse(error)
     headers = {}
     if isinstance(error, Unauthorized):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'

@@ -22,10 +22,10 @@ from registry.api.schemas import (
     ShareOut,
     StatsOut,
 )
-from registry.models import Consent, Role, ServiceItem, SharingPolicy, db
+from registry.models import Consent, Role, ServiceItem, SharingPolicy
 from registry.principals import HOLDER_ROLE
 from registry.services import services
-from registry.sharing import NoCertificate, ShareRequest, SharingRefused, SharingResult
+from registry.sharing import ShareRequest, SharingResult
 
 blp = Blueprint("sharing", __name__, url_prefix="/api/v1", description="Cross-department sharing by service item")
 
@@ -44,7 +44,6 @@ class ServiceItems(MethodView):
     def post(self, data: dict[str, Any]) -> ServiceItem:
         """Add a service item (admin)."""
         item = services().sharing.create_item(data["code"], data["name"], actor=principal())
-        db.session.commit()
         return item
 
 
@@ -71,7 +70,6 @@ class Policies(MethodView):
             copy_validity_hours=data["copy_validity_hours"],
             actor=principal(),
         )
-        db.session.commit()
         return policy
 
 
@@ -89,7 +87,6 @@ class Policy(MethodView):
     def patch(self, data: dict[str, Any], policy_id: int) -> SharingPolicy:
         """Change or withdraw (`active: false`) a policy; later requests follow it (admin)."""
         policy = services().sharing.update_policy(policy_id, actor=principal(), **data)
-        db.session.commit()
         return policy
 
 
@@ -109,13 +106,7 @@ def share(data: dict[str, Any]) -> SharingResult:
         reason=data["reason"],
         fields=tuple(data["fields"]) if "fields" in data else None,
     )
-    try:
-        result = services().sharing.share(principal(), request)
-    except (SharingRefused, NoCertificate):
-        db.session.commit()  # the refusal's log entry, then the problem answer
-        raise
-    db.session.commit()
-    return result
+    return services().sharing.share(principal(), request)
 
 
 @blp.route("/me/consents")
@@ -133,7 +124,6 @@ class Consents(MethodView):
     def post(self, data: dict[str, Any]) -> tuple[Consent, int]:
         """Consent that an agency fetch your certificates for a service item, until you withdraw it (holder)."""
         consent, created = services().sharing.grant_consent(principal(), data["agency"], data["service_item"])
-        db.session.commit()
         return consent, 201 if created else 200
 
 
@@ -143,7 +133,6 @@ class Consents(MethodView):
 def withdraw(consent_id: int) -> Consent:
     """Withdraw a consent; every later request is judged without it (holder)."""
     consent = services().sharing.withdraw_consent(principal(), consent_id)
-    db.session.commit()
     return consent
 
 

@@ -103,7 +103,6 @@ def stamp(form: dict[str, Any]) -> Any:
     )
     department = db.session.get_one(Department, caller.department_id)
     result = services().stamps.stamp(department, stamp_request, actor=caller)
-    db.session.commit()
     issuer = services().config["REGISTRY_ISSUER"]
     url = stamp_url(issuer, result.stamp.reference)
     if result.pdf is not None:
@@ -150,7 +149,6 @@ def stamp_qr(reference: str) -> Response:
 def revoke_stamp(body: dict[str, Any], reference: str) -> Stamp:
     """Revoke one of your department's stamps, for example when a decision is withdrawn (issuer)."""
     stamp = services().stamps.revoke(reference, body["reason"], actor=principal())
-    db.session.commit()
     return stamp
 
 
@@ -174,7 +172,6 @@ def verify_stamp(form: dict[str, Any]) -> dict[str, Any]:
             raise ValidationFailed("send the stamped PDF (or a file with its detached stamp)", code="FILE_REQUIRED")
         results = stamps.verify_pdf(data)
         kind = PDF
-    db.session.commit()  # the log entries
     return {
         "valid": all(r.valid for r in results),
         "kind": kind,
@@ -188,7 +185,6 @@ def verify_stamp(form: dict[str, Any]) -> dict[str, Any]:
 def ca_certificate() -> Response:
     """The registry's root certificate, the trust anchor for stamped PDFs (public)."""
     root = services().keys.certs.root(actor=ANONYMOUS)
-    db.session.commit()  # made on first use
     return Response(to_pem(root), mimetype="application/x-pem-file")
 
 
@@ -197,7 +193,6 @@ def ca_certificate() -> Response:
 def ca_revocation_list() -> Response:
     """The CA's revocation list (DER): the certificates of compromised seals, for PDF readers (public)."""
     crl = services().keys.certs.crl(actor=ANONYMOUS)
-    db.session.commit()  # the CA is made on first use
     response = Response(crl.public_bytes(serialization.Encoding.DER), mimetype="application/pkix-crl")
     response.headers["Cache-Control"] = f"public, max-age={services().config['REGISTRY_STATUS_LIST_MAX_AGE']}"
     return response
@@ -209,7 +204,6 @@ def seal_certificate(kid: str) -> Response:
     """A seal's X.509 certificate followed by the registry's root (public)."""
     seal = _seal(kid)
     chain = services().keys.certs.chain(seal, actor=ANONYMOUS)
-    db.session.commit()
     return Response("".join(to_pem(c) for c in chain), mimetype="application/x-pem-file")
 
 

@@ -53,7 +53,6 @@ def verify(body: dict[str, Any]) -> VerificationResult:
     status lists, disclosures; never a bare "invalid". With `annotation` and `agency`, an annotated copy
     from sharing: also the annotation's signature, its binding, the agency and the copy's expiry (public)."""
     result = services().verification.verify(body["token"], body.get("annotation"), body.get("agency"))
-    db.session.commit()  # the log entry
     return result
 
 

@@ -20,6 +20,7 @@ from registry.certificates import IssueRequest
 from registry.errors import NotFound
 from registry.models import LogEntry, Role, SharingGrant, db
 from registry.principals import OPERATOR, Principal, holder_ref
+from registry.refusals import RefusalCounter, record_refusal
 from registry.services import services
 from registry.sharing import ShareRequest, SharingRefused
 from tests.factories import citizen_id, make_department, make_type
@@ -117,6 +118,7 @@ def test_sharing_follows_policy_and_consent(
     f = fixture
     with app.app_context():
         sharing = services().sharing
+        counter = RefusalCounter()
         try:
             for (a, t, i), (fields, consent_required) in policies.items():
                 sharing.create_policy(
@@ -149,6 +151,8 @@ def test_sharing_follows_policy_and_consent(
                 except (SharingRefused, NotFound) as refused:
                     code = refused.code
                     result = None
+                    # What the web layer does with every refusal when the request ends.
+                    record_refusal(db.session, f.agencies[a], refused, action="share", path={}, counter=counter)
                 event(code if result is None else "granted")
                 # Exactly one entry per request, naming the holder, in the request's own outcome.
                 assert log_size() == before + 1

@@ -12,6 +12,7 @@ from flask import Flask
 from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter, Map
 
 from issuers.keystore import Keystore
 from registry import config as registry_config
@@ -51,14 +52,24 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         status_lists=StatusListPublisher(app.config["REGISTRY_ISSUER"], app.config["REGISTRY_STATUS_LIST_TTL"]),
     )
 
-    from registry import api, cli, pages, ratelimit, transactions
+    from registry import api, cli, pages, ratelimit, security, transactions
 
+    app.url_map.converters["int"] = Int64Converter
     transactions.init_app(app)
+    security.init_app(app)
     api.init_app(app)
     cli.init_app(app)
     app.register_blueprint(pages.bp)
     ratelimit.init_app(app)
     return app
+
+
+class Int64Converter(IntegerConverter):
+    """`<int:...>` in a route matches only what a database column can hold; a larger number is a 404, not a 500."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _tune_sqlite(engine: Engine) -> None:

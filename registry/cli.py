@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from issuers.holders import HolderKind
-from issuers.sealimage import InvalidPicture, check_picture
+from issuers.sealimage import InvalidPicture
 from registry.accesslog import AccessLog, checkpoint_document
 from registry.errors import RegistryError
 from registry.keys import DEFAULT_SEAL_DAYS
@@ -115,11 +115,8 @@ def seal_compromise(kid: str, at: str) -> None:
 @_fail_on_registry_error
 def seal_picture(kid: str, png: str) -> None:
     """Give a seal its picture (a PNG of at most 1 MB), shown on every PDF it stamps from now on."""
-    seal = services().keys.get(kid)
-    if seal.purpose != "seal":
-        raise click.ClickException(f"{kid} is not a department's seal")
     try:
-        seal.picture = check_picture(Path(png).read_bytes())
+        seal = services().keys.set_picture(kid, Path(png).read_bytes(), actor=OPERATOR)
     except InvalidPicture as e:
         raise click.ClickException(str(e)) from e
     db.session.commit()
@@ -168,9 +165,12 @@ def setup() -> None:
         seal = keys.create(None, actor=OPERATOR)
         db.session.commit()
         click.echo(f"created the registry's key {seal.kid}")
-    ca = services().keys.certs.ca(actor=OPERATOR)  # the root that seal certificates chain to
+    ca = services().keys.certs.ensure_ca(actor=OPERATOR)  # the root that seal certificates chain to
+    certified = services().keys.certs.certify_all(actor=OPERATOR)  # seals made before seal certificates
     db.session.commit()
     click.echo(f"certificate authority {ca.kid}")
+    for seal in certified:
+        click.echo(f"certified seal {seal.kid}")
 
 
 @demo_cli.command("load")

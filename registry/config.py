@@ -46,7 +46,10 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "REGISTRY_IDP_JWKS": environ.get("REGISTRY_IDP_JWKS", ""),
         "REGISTRY_LOG_LEVEL": environ.get("REGISTRY_LOG_LEVEL", "INFO"),
         "REGISTRY_RATELIMIT_VERIFY": environ.get("REGISTRY_RATELIMIT_VERIFY", "120/minute"),
+        "REGISTRY_RATELIMIT_TOKEN": environ.get("REGISTRY_RATELIMIT_TOKEN", "10/minute"),
         "REGISTRY_RATELIMIT_STORAGE": environ.get("REGISTRY_RATELIMIT_STORAGE", "memory://"),
+        # How many reverse proxies in front of the registry set X-Forwarded-For/-Proto/-Host (0: none).
+        "REGISTRY_TRUSTED_PROXIES": int(environ.get("REGISTRY_TRUSTED_PROXIES", "0")),
         "REGISTRY_RATELIMIT_PREFIX": environ.get("REGISTRY_RATELIMIT_PREFIX", "registry"),
         "REGISTRY_STATUS_LIST_TTL": int(environ.get("REGISTRY_STATUS_LIST_TTL", "86400")),
         "REGISTRY_STATUS_LIST_MAX_AGE": int(environ.get("REGISTRY_STATUS_LIST_MAX_AGE", "60")),

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from issuers.errors import KeyNotFound
 from issuers.keystore import Keystore
+from issuers.sealimage import check_picture
 from issuers.signing import DEFAULT_ALGORITHM, Signer
 from registry.accesslog import AccessLog, Event
-from registry.errors import Conflict, NotFound, Unavailable
+from registry.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from registry.models import Department, KeyPurpose, Seal, SealStatus, utcnow
 from registry.principals import Principal
 from registry.sealcerts import SealCertificates
@@ -90,6 +91,16 @@ class KeyService:
         seal.compromised_at = at
         self.session.flush()
         self._log(actor, "key.compromise", seal)
+        return seal
+
+    def set_picture(self, kid: str, png: bytes, *, actor: Principal) -> Seal:
+        """Give a department's seal its picture (a checked PNG), shown on every PDF it stamps from now on."""
+        seal = self.get(kid)
+        if seal.purpose != KeyPurpose.SEAL:
+            raise ValidationFailed(f"{kid} is not a department's seal", code="NOT_A_SEAL")
+        seal.picture = check_picture(png)
+        self.session.flush()
+        self._log(actor, "key.picture", seal)
         return seal
 
     def _log(self, actor: Principal, action: str, seal: Seal) -> None:

@@ -9,12 +9,34 @@ ProxyFix), not the proxy's own.
 
 from __future__ import annotations
 
-from flask import Flask
+import base64
+import binascii
+import logging
+
+from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits.errors import StorageError
+
+log = logging.getLogger(__name__)
 
 # One budget for verifying, however it is asked for: the API, or the page a QR code opens.
 VERIFY_ENDPOINTS = ("verify.verify", "pages.verify_page", "stamps.verify_stamp")
+TOKEN_ENDPOINT = "oauth.token"  # noqa: S105 (an endpoint name, not a secret)
+UNAVAILABLE_RETRY_AFTER = "30"
+
+
+def _client_id() -> str:
+    """The client id a token request names (HTTP Basic or form), so guessing one client's secret from many
+    addresses still meets one budget; the address when it names none."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            return "client:" + base64.b64decode(value, validate=True).decode("utf-8").partition(":")[0][:100]
+        except (binascii.Error, UnicodeDecodeError):
+            pass
+    client_id = request.form.get("client_id")
+    return f"client:{client_id[:100]}" if client_id else f"address:{get_remote_address()}"
 
 
 def init_app(app: Flask) -> Limiter:
@@ -23,10 +45,32 @@ def init_app(app: Flask) -> Limiter:
         get_remote_address,
         app=app,
         storage_uri=app.config["REGISTRY_RATELIMIT_STORAGE"],
+        storage_options={"wrap_exceptions": True},  # a storage failure is a StorageError: 503 below
         key_prefix=app.config["REGISTRY_RATELIMIT_PREFIX"],
         headers_enabled=True,
     )
     verify_rate = limiter.shared_limit(app.config["REGISTRY_RATELIMIT_VERIFY"], scope="verify")
     for endpoint in VERIFY_ENDPOINTS:
         app.view_functions[endpoint] = verify_rate(app.view_functions[endpoint])
+    # Each try at /oauth/token costs a deliberately slow scrypt: one budget per address, one per client id.
+    token_rate = app.config["REGISTRY_RATELIMIT_TOKEN"]
+    token_view = limiter.limit(token_rate, key_func=_client_id, scope="token-client")(
+        app.view_functions[TOKEN_ENDPOINT]
+    )
+    app.view_functions[TOKEN_ENDPOINT] = limiter.limit(token_rate, scope="token-address")(token_view)
+    app.register_error_handler(StorageError, _storage_down)
     return limiter
+
+
+def _storage_down(error: StorageError) -> Response:
+    """The limiter's storage (Redis) is unreachable: 503 with Retry-After, never 500, and never unlimited."""
+    from registry.api.problems import problem
+
+    log.error("the rate limiter's storage is unreachable: %s", error)
+    return problem(
+        503,
+        "RATE_LIMIT_UNAVAILABLE",
+        "Service unavailable",
+        "the registry cannot count requests right now; try again shortly",
+        headers={"Retry-After": UNAVAILABLE_RETRY_AFTER},
+    )

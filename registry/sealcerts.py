@@ -33,11 +33,22 @@ class SealCertificates:
         self.keystore = keystore
         self.crl_url = crl_url  # named in every seal certificate, where readers fetch the revocation list
 
-    def ca(self, *, actor: Principal) -> Seal:
-        """The registry's active CA, made (key and self-signed root) if there is none."""
-        ca = self.session.scalar(
+    def find_ca(self) -> Seal | None:
+        """The registry's active CA, or None before `flask setup` made it."""
+        return self.session.scalar(
             select(Seal).where(Seal.purpose == KeyPurpose.CA, Seal.status == SealStatus.ACTIVE).order_by(Seal.id.desc())
         )
+
+    def get_ca(self) -> Seal:
+        """The registry's active CA; raise Unavailable (503 NO_CA) before `flask setup` made it."""
+        ca = self.find_ca()
+        if ca is None or ca.certificate_pem is None:
+            raise Unavailable("the registry has no certificate authority yet: run `flask setup`", code="NO_CA")
+        return ca
+
+    def ensure_ca(self, *, actor: Principal) -> Seal:
+        """The registry's active CA, made (key and self-signed root) and logged if there is none."""
+        ca = self.find_ca()
         if ca is not None:
             return ca
         now = utcnow().replace(microsecond=0)
@@ -62,8 +73,9 @@ class SealCertificates:
         AccessLog(self.session).record(actor, [Event("key.create", reason=f"key {ca.kid} (certificate authority)")])
         return ca
 
-    def root(self, *, actor: Principal) -> x509.Certificate:
-        ca = self.ca(actor=actor)
+    def root(self) -> x509.Certificate:
+        """The CA's root certificate; raise Unavailable (NO_CA) if there is no CA."""
+        ca = self.get_ca()
         assert ca.certificate_pem is not None
         return from_pem(ca.certificate_pem)
 
@@ -72,7 +84,7 @@ class SealCertificates:
         department = seal.department
         if seal.purpose != KeyPurpose.SEAL or department is None:
             raise ValidationFailed("only a department's seal gets a seal certificate", code="NOT_A_SEAL")
-        ca = self.ca(actor=actor)
+        ca = self.ensure_ca(actor=actor)
         ca_signer = self.keystore.signer(ca.kid)
         seal_signer = signer or self.keystore.signer(seal.kid)
         seal.name = seal.name or f"{department.name} 电子印章"
@@ -92,13 +104,24 @@ class SealCertificates:
         )
         seal.certificate_pem = to_pem(certificate)
         self.session.flush()
+        AccessLog(self.session).record(
+            actor, [Event("key.certify", subject_department_id=seal.department_id, reason=f"key {seal.kid}")]
+        )
         return seal
 
-    def chain(self, seal: Seal, *, actor: Principal) -> list[x509.Certificate]:
-        """The seal's certificate and the root, certifying a seal made before seal certificates existed."""
+    def certify_all(self, *, actor: Principal) -> list[Seal]:
+        """Certify every department seal made before seal certificates existed (run by `flask setup`)."""
+        uncertified = self.session.scalars(
+            select(Seal).where(Seal.purpose == KeyPurpose.SEAL, Seal.certificate_pem.is_(None)).order_by(Seal.id)
+        )
+        return [self.certify(seal, actor=actor) for seal in uncertified]
+
+    def chain(self, seal: Seal) -> list[x509.Certificate]:
+        """The seal's certificate and the root; raise Unavailable for a seal not certified yet (`flask setup`)."""
         if seal.certificate_pem is None:
-            self.certify(seal, actor=actor)
-        assert seal.certificate_pem is not None
+            raise Unavailable(
+                f"the seal {seal.kid} has no certificate yet: run `flask setup`", code="SEAL_NOT_CERTIFIED"
+            )
         issuer = self.session.scalar(
             select(Seal).where(Seal.purpose == KeyPurpose.CA).order_by(Seal.id.desc())
         )  # a seal certificate names its CA; there is one CA until a CA rotation is built
@@ -106,9 +129,9 @@ class SealCertificates:
             raise Unavailable("the registry has no certificate authority", code="NO_CA")
         return [from_pem(seal.certificate_pem), from_pem(issuer.certificate_pem)]
 
-    def crl(self, *, actor: Principal) -> x509.CertificateRevocationList:
+    def crl(self) -> x509.CertificateRevocationList:
         """The CA's revocation list: the certificate of every compromised seal, from its compromise time."""
-        ca = self.ca(actor=actor)
+        ca = self.get_ca()
         assert ca.certificate_pem is not None
         compromised = self.session.scalars(
             select(Seal).where(

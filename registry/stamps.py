@@ -125,7 +125,7 @@ class StampService:
     ) -> bytes:
         if not isinstance(signer, SoftwareSigner):
             raise Conflict("this seal's key cannot sign PDFs here", code="SEAL_ALGORITHM_UNSUPPORTED")
-        chain = self.certs.chain(seal, actor=ANONYMOUS)
+        chain = self.certs.chain(seal)
         assert request.data is not None and seal.picture is not None
         try:
             return stamp_pdf(
@@ -197,7 +197,7 @@ class StampService:
     def verify_pdf(self, data: bytes) -> list[StampCheck]:
         """Check every seal embedded in a PDF, check by check; log the verification."""
         try:
-            embedded = read_stamps(data, self.certs.root(actor=ANONYMOUS))
+            embedded = read_stamps(data, self.certs.root())
         except PdfRejected as e:
             result = [StampCheck(False, [Check("format", False, e.code, e.detail)])]
         else:

@@ -22,10 +22,11 @@ from issuers.holders import holder_document
 from issuers.signing import jws_encode
 from registry.clients import ClientService
 from registry.errors import Unauthorized
-from registry.keys import KeyService
+from registry.keys import KeyService, published_jwk
 from registry.models import ApiClient, KeyPurpose, SealStatus, utcnow
 from registry.principals import Principal
 from verifiers.errors import InvalidCode
+from verifiers.jose import key_status
 from verifiers.jwk import UnusableKey, public_key
 
 ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 (a media type, not a secret)
@@ -95,6 +96,13 @@ class AccessTokens:
         if seal.status == SealStatus.COMPROMISED:
             raise Unauthorized("the token is signed with a compromised key")
         claims = _decode(token, _public_key(seal.public_jwk), seal.alg, issuer=self.issuer, audience=self.audience)
+        # The key rules of every registry-signed token (verifiers.jose): a retired key vouches only for
+        # what it signed before its retirement. And no token lives longer than this registry issues them.
+        status = key_status(published_jwk(seal), claims["iat"]) if isinstance(claims["iat"], int) else None
+        if status is None or not status.passed:
+            raise Unauthorized(f"the token's key: {status.detail if status else 'no signing time'}")
+        if claims["exp"] - claims["iat"] > self.ttl:
+            raise Unauthorized(f"the token claims a lifetime beyond {self.ttl} seconds", code="TOKEN_TOO_LONG")
         client = ClientService(self.session).find(str(claims["sub"]))
         if client is None or not client.active or client.role != claims.get("role"):
             raise Unauthorized("the client of this token is unknown or disabled")

@@ -178,4 +178,8 @@ def qr(args: dict[str, Any], identifier: str, fmt: str) -> Response:
     response = Response(rendered.content, mimetype=rendered.mimetype)
     response.headers["Cache-Control"] = "private, max-age=300"
     response.headers["X-QR-Version"] = str(rendered.version)
+    if "holder_id" in disclose:
+        response.headers["X-Disclosure-Warning"] = (
+            "this code carries the full ID number: everyone who scans it, and every server its link passes, sees it"
+        )
     return response

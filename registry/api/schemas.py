@@ -45,6 +45,14 @@ def TypeCode(**kwargs: Any) -> ma.fields.String:
     )
 
 
+INT64_MAX = 2**63 - 1  # the largest integer either database stores: anything larger names nothing
+
+
+def Int64(minimum: int = 0, **kwargs: Any) -> ma.fields.Integer:
+    """An integer a database column can hold (a cursor, an index, a size); beyond it is a 422, not a 500."""
+    return ma.fields.Integer(validate=validate.Range(min=minimum, max=INT64_MAX), **kwargs)
+
+
 def When(**kwargs: Any) -> ma.fields.AwareDateTime:
     return ma.fields.AwareDateTime(default_timezone=dt.UTC, **kwargs)
 
@@ -220,7 +228,7 @@ class CertificateListArgs(Schema):
     type = TypeCode()
     status = ma.fields.String(validate=validate.OneOf(CertificateStatus.ALL))
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    after = ma.fields.Integer(metadata={"description": "the next_cursor of the previous page"})
+    after = Int64(metadata={"description": "the next_cursor of the previous page"})
 
 
 class CertificateSearch(CertificateListArgs):
@@ -244,8 +252,8 @@ class CheckpointOut(Schema):
 
 
 class InclusionArgs(Schema):
-    index = ma.fields.Integer(required=True, validate=validate.Range(min=0))
-    size = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+    index = Int64(required=True)
+    size = Int64(1, required=True)
 
 
 class InclusionOut(Schema):
@@ -257,8 +265,8 @@ class InclusionOut(Schema):
 
 
 class ConsistencyArgs(Schema):
-    old = ma.fields.Integer(required=True, validate=validate.Range(min=1))
-    new = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+    old = Int64(1, required=True)
+    new = Int64(1, required=True)
 
 
 class ConsistencyOut(Schema):
@@ -274,12 +282,12 @@ class EntryArgs(Schema):
     since = When()
     until = When()
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    before = ma.fields.Integer(metadata={"description": "the next_cursor of the previous page"})
+    before = Int64(metadata={"description": "the next_cursor of the previous page"})
 
 
 class HolderLogArgs(Schema):
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    before = ma.fields.Integer()
+    before = Int64()
     proofs = ma.fields.Boolean(load_default=False, metadata={"description": "add each entry's inclusion proof"})
 
 

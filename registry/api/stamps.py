@@ -25,7 +25,6 @@ from registry.api.schemas import (
 )
 from registry.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from registry.models import Department, KeyPurpose, Role, Seal, Stamp, db
-from registry.principals import ANONYMOUS
 from registry.qr import render
 from registry.services import services
 from registry.stamps import DETACHED, PDF, StampRequest, stamp_url
@@ -184,7 +183,7 @@ def verify_stamp(form: dict[str, Any]) -> dict[str, Any]:
 @blp.doc(security=[])
 def ca_certificate() -> Response:
     """The registry's root certificate, the trust anchor for stamped PDFs (public)."""
-    root = services().keys.certs.root(actor=ANONYMOUS)
+    root = services().keys.certs.root()
     return Response(to_pem(root), mimetype="application/x-pem-file")
 
 
@@ -192,7 +191,7 @@ def ca_certificate() -> Response:
 @blp.doc(security=[])
 def ca_revocation_list() -> Response:
     """The CA's revocation list (DER): the certificates of compromised seals, for PDF readers (public)."""
-    crl = services().keys.certs.crl(actor=ANONYMOUS)
+    crl = services().keys.certs.crl()
     response = Response(crl.public_bytes(serialization.Encoding.DER), mimetype="application/pkix-crl")
     response.headers["Cache-Control"] = f"public, max-age={services().config['REGISTRY_STATUS_LIST_MAX_AGE']}"
     return response
@@ -203,7 +202,7 @@ def ca_revocation_list() -> Response:
 def seal_certificate(kid: str) -> Response:
     """A seal's X.509 certificate followed by the registry's root (public)."""
     seal = _seal(kid)
-    chain = services().keys.certs.chain(seal, actor=ANONYMOUS)
+    chain = services().keys.certs.chain(seal)
     return Response("".join(to_pem(c) for c in chain), mimetype="application/x-pem-file")
 
 

@@ -258,3 +258,33 @@ def test_a_compromised_registry_key_invalidates_its_tokens(client: FlaskClient, 
         services().keys.compromise(kid, dt.datetime.now(dt.UTC), actor=OPERATOR)
         db.session.commit()
     assert client.get("/api/v1/certificates", headers=world.headers("admin")).status_code == 401
+
+
+def test_a_token_signed_by_a_retired_key_after_its_retirement_is_refused(
+    client: FlaskClient, world: World, app: Flask
+) -> None:
+    signer = registry_signer(app)
+    assert app.test_cli_runner().invoke(args=["seal", "rotate", "--registry"]).exit_code == 0
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    with app.app_context():  # say the key was made an hour ago and retired a minute ago
+        from registry.models import Seal, db
+
+        seal = db.session.scalar(db.select(Seal).where(Seal.kid == signer.kid))
+        assert seal is not None and seal.status == "retired"
+        seal.not_before = dt.datetime.fromtimestamp(now - 3600, dt.UTC)
+        seal.retired_at = dt.datetime.fromtimestamp(now - 60, dt.UTC)
+        db.session.commit()
+    before = jws_encode(claims(world, iat=now - 120, exp=now + 180), signer, "at+jwt")
+    after = jws_encode(claims(world, iat=now, exp=now + 300), signer, "at+jwt")
+    assert client.get("/api/v1/clients", headers=bearer(before)).status_code == 200
+    refused = client.get("/api/v1/clients", headers=bearer(after))
+    assert refused.status_code == 401 and "retired" in refused.json["detail"]
+
+
+def test_a_token_claiming_a_longer_life_than_the_registry_gives_is_refused(
+    client: FlaskClient, world: World, app: Flask
+) -> None:
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    forever = jws_encode(claims(world, iat=now, exp=now + 10 * 365 * 86400), registry_signer(app), "at+jwt")
+    refused = client.get("/api/v1/clients", headers=bearer(forever))
+    assert refused.status_code == 401 and refused.json["code"] == "TOKEN_TOO_LONG"

@@ -1,8 +1,10 @@
 """Seals over time: the operator's key commands, and the JWKS that keeps every key ever used."""
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -121,3 +123,18 @@ def test_certificates_signed_before_a_compromise_still_verify_flagged(
     run(app, "seal", "compromise", "--kid", seal.kid, "--at", later)
     result = verifier(client).verify(signed)
     assert next(c for c in result.checks if c.name == "key_status").code == "KEY_COMPROMISED_LATER"
+
+
+def test_setting_a_seal_picture_is_a_logged_change(app: Flask, world: World, tmp_path: Path) -> None:
+    from issuers.sealimage import draw_seal
+    from registry.models import LogEntry
+
+    with app.app_context():
+        kid = db.session.scalar(sa.select(Seal.kid).where(Seal.department_id.is_not(None)).limit(1))
+    png = tmp_path / "seal.png"
+    png.write_bytes(draw_seal(world.dept_a))
+    result = app.test_cli_runner().invoke(args=["seal", "picture", "--kid", kid, str(png)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        entry = db.session.scalar(sa.select(LogEntry).where(LogEntry.action == "key.picture"))
+        assert entry is not None and entry.reason == f"key {kid}" and entry.actor_kind == "operator"

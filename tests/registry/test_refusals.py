@@ -96,7 +96,7 @@ def test_anonymous_refusals_naming_nothing_are_counted_not_appended(
 ) -> None:
     with app.app_context():
         before = db.session.query(LogEntry).count()
-    for _ in range(20):
+    for _ in range(5):  # /oauth/token allows 10 tries a minute per address and per client id
         assert client.get("/api/v1/certificates", headers={"Authorization": "Bearer x" * 40}).status_code == 401
         assert (
             client.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=("no", "no")).status_code == 401
@@ -104,7 +104,7 @@ def test_anonymous_refusals_naming_nothing_are_counted_not_appended(
     with app.app_context():
         assert db.session.query(LogEntry).count() == before
     counts = app.extensions["registry.refusals"].counts
-    assert counts["INVALID_TOKEN"] == 20 and counts["INVALID_CLIENT"] == 20
+    assert counts["INVALID_TOKEN"] == 5 and counts["INVALID_CLIENT"] == 5
 
 
 def test_no_view_or_page_commits() -> None:
@@ -115,3 +115,37 @@ def test_no_view_or_page_commits() -> None:
         str(p.relative_to(root)) for p in [*root.glob("api/*.py"), root / "pages.py"] if "commit()" in p.read_text()
     ]
     assert offenders == []
+
+
+def test_reading_the_ca_before_setup_writes_nothing_and_answers_503(client: FlaskClient, app: Flask) -> None:
+    with app.app_context():
+        before = db.session.query(LogEntry).count()
+    for path in ("/api/v1/ca.pem", "/api/v1/ca.crl"):
+        response = client.get(path)
+        assert response.status_code == 503 and response.json["code"] == "NO_CA"
+    with app.app_context():
+        from registry.models import KeyPurpose, Seal
+
+        assert db.session.query(Seal).filter(Seal.purpose == KeyPurpose.CA).count() == 0
+        assert db.session.query(LogEntry).count() == before
+    assert app.test_cli_runner().invoke(args=["setup"]).exit_code == 0
+    assert client.get("/api/v1/ca.pem").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/sharing-policies/{2**63}",
+        f"/api/v1/status-lists/{2**64}/revocation",
+        f"/api/v1/log/proof/inclusion?index={2**63}&size=1",
+        f"/api/v1/log/proof/consistency?old=1&new={2**70}",
+    ],
+)
+def test_integers_beyond_what_a_column_holds_are_404_or_422_not_500(client: FlaskClient, path: str) -> None:
+    assert client.get(path).status_code in (404, 422)
+
+
+def test_integers_beyond_64_bits_in_authenticated_paths_too(client: FlaskClient, world: World) -> None:
+    assert client.delete(f"/api/v1/me/consents/{2**63}", headers=world.headers("holder")).status_code == 404
+    assert client.get(f"/api/v1/certificates?after={2**63}", headers=world.headers("admin")).status_code == 422
+    assert client.get(f"/api/v1/me/access-log?before={2**64}", headers=world.headers("holder")).status_code == 422

@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The address tokens, QR codes, status lists and CRLs point at: where `make run` serves, unless set.
+REGISTRY_ISSUER ?= http://$(HOST):$(PORT)
+DEV := REGISTRY_ENV=development REGISTRY_ISSUER=$(REGISTRY_ISSUER)
 
 .PHONY: venv system-deps run test lint fmt mypy bench clean
 
@@ -18,10 +21,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 # Development server on SQLite (instance/registry.sqlite3), with the demo world loaded on first start.
 run: venv
-	REGISTRY_ENV=development $(FLASK) db upgrade
-	REGISTRY_ENV=development $(FLASK) setup
-	REGISTRY_ENV=development $(FLASK) demo load
-	REGISTRY_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+	$(DEV) $(FLASK) db upgrade
+	$(DEV) $(FLASK) setup
+	$(DEV) $(FLASK) demo load
+	$(DEV) $(FLASK) run --host $(HOST) --port $(PORT)
 
 # System tools the tests use, from Debian: zbar (a QR reader that is not ours), chromium (page tests) and
 # poppler (pdfsig and pdftoppm check stamped PDFs).

@@ -78,12 +78,12 @@ def load_demo(svc: Services) -> str:
         loaded = "The DEMO world is loaded."
     lines = [loaded, "API clients (client_id / client_secret):"]
     lines += [f"  {cid:22} {secret:22} {role:7} {code or ''}" for cid, secret, _, role, code in CLIENTS]
+    base = svc.config["REGISTRY_ISSUER"]
     lines += [
         "Get a token:",
-        "  curl -s -u demo-market-issuer:demo-market-secret -d grant_type=client_credentials "
-        "http://127.0.0.1:5000/oauth/token",
+        f"  curl -s -u demo-market-issuer:demo-market-secret -d grant_type=client_credentials {base}/oauth/token",
         "A holder's ID token: REGISTRY_ENV=development .venv/bin/flask --app wsgi idp mint-holder-token "
         "--id 11010519491231002X --name 张三",
-        "API docs: http://127.0.0.1:5000/docs    Keys: http://127.0.0.1:5000/.well-known/jwks.json",
+        f"API docs: {base}/docs    Keys: {base}/.well-known/jwks.json",
     ]
     return "\n".join(lines)

@@ -40,9 +40,12 @@ system-deps:
 test: venv system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: venv
+lint: venv mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy --strict over registry/, issuers/ and verifiers/ (pyproject.toml).
+mypy: venv
 	$(BIN)/mypy
 
 fmt: venv

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
@@ -260,7 +260,7 @@ class AccessLog:
             )
         raise Forbidden("this role has no view of the log", code="ROLE_NOT_PERMITTED")
 
-    def _stream(self) -> Iterator[LogEntry]:
+    def _stream(self) -> Generator[LogEntry]:
         """All entries in index order, fetched in chunks; close it to release the server-side cursor."""
         result = self.session.scalars(select(LogEntry).order_by(LogEntry.idx).execution_options(yield_per=5000))
         try:

@@ -255,7 +255,7 @@ class CertificateService:
             "status_idx": slot[1],
         }
 
-    def _visible(self, principal: Principal) -> Select[tuple[Certificate]]:
+    def _visible(self, principal: Principal) -> Select[Certificate]:
         """Certificates a principal may read: the admin all, a department its own, a holder theirs."""
         query = select(Certificate)
         if principal.role == Role.ADMIN:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -27,20 +30,21 @@ demo_cli = AppGroup("demo", help="The demo world (development only).")
 audit_cli = AppGroup("audit", help="The tamper-evident access log.")
 sharing_cli = AppGroup("sharing", help="Service items, sharing policies and paper-avoided statistics.")
 certificates_cli = AppGroup("certificates", help="Certificates in bulk.")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def _fail_on_registry_error(func):  # type: ignore[no-untyped-def]
+def _fail_on_registry_error(func: Callable[P, R]) -> Callable[P, R]:
     """Show a registry error as a command-line error, with nothing half done."""
 
-    def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except RegistryError as e:
             db.session.rollback()
             raise click.ClickException(f"{e.code}: {e.detail}") from e
 
-    run.__name__ = func.__name__
-    run.__doc__ = func.__doc__
     return run
 
 
@@ -120,7 +124,7 @@ def seal_picture(kid: str, png: str) -> None:
     except InvalidPicture as e:
         raise click.ClickException(str(e)) from e
     db.session.commit()
-    click.echo(f"{kid}: picture set ({len(seal.picture)} bytes)")
+    click.echo(f"{kid}: picture set ({len(seal.picture or b'')} bytes)")
 
 
 @seal_cli.command("list")
@@ -189,7 +193,7 @@ def demo_load() -> None:
 def audit_checkpoint(output: str | None) -> None:
     """Sign a checkpoint of the log as it is now and print it; keep a copy outside the registry."""
     svc = services()
-    checkpoint = AccessLog(db.session).checkpoint(svc.keys.signing_key(None), svc.log_origin)
+    checkpoint = AccessLog(db.session()).checkpoint(svc.keys.signing_key(None), svc.log_origin)
     db.session.commit()
     text = json.dumps(checkpoint_document(checkpoint, svc.log_origin), default=str, indent=2)
     if output:
@@ -218,7 +222,7 @@ def audit_verify(checkpoint_file: str | None, jwks: str | None) -> None:
         document = json.loads(Path(checkpoint_file).read_text())
         external = document["signed"] if isinstance(document, dict) else str(document)
     try:
-        report = AccessLog(db.session).audit(keys, external)
+        report = AccessLog(db.session()).audit(keys, external)
     except InvalidCheckpoint as e:
         raise click.ClickException(f"the checkpoint kept outside does not verify: {e}") from e
     click.echo(f"{report.size} entries, {report.checkpoints_checked} checkpoints checked")
@@ -328,12 +332,15 @@ def certificates_reidentify(batch: int) -> None:
     """
     lifecycle = services().lifecycle
     total, cursor = 0, 0
-    while cursor is not None:
-        done, cursor = lifecycle.reidentify_legacy(OPERATOR, after=cursor, limit=batch)
+    while True:
+        done, next_cursor = lifecycle.reidentify_legacy(OPERATOR, after=cursor, limit=batch)
         db.session.commit()
         total += done
         if done:
             click.echo(f"re-identified {total} so far")
+        if next_cursor is None:
+            break
+        cursor = next_cursor
     click.echo(f"re-identified {total} certificate(s)")
 
 

@@ -69,8 +69,8 @@ def load_demo(svc: Services) -> str:
             retention_years=100,
             actor=OPERATOR,
         )
-        for client_id, secret, name, role, code in CLIENTS:
-            department = departments[code] if code else None
+        for client_id, secret, name, role, owner in CLIENTS:
+            department = departments[owner] if owner else None
             svc.clients.create(name, role, department, actor=OPERATOR, client_id=client_id, secret=secret)
         db.session.commit()
         loaded = "Loaded the DEMO world (made-up departments, types and clients; development only)."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
@@ -67,8 +67,14 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+# Flask-SQLAlchemy builds db.Model at run time (Base with its mixins); mypy sees the typed Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
-class Department(db.Model):
+
+class Department(Model):
     __tablename__ = "departments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,7 +95,7 @@ class KeyPurpose:
     CA = "ca"  # the registry's certificate authority: signs seals' X.509 certificates, nothing else
 
 
-class Seal(db.Model):
+class Seal(Model):
     """A signing key: a department's seal or one of the registry's own keys. Rows are never deleted."""
 
     __tablename__ = "seals"
@@ -125,7 +131,7 @@ type_issuers = Table(
 )
 
 
-class CertificateType(db.Model):
+class CertificateType(Model):
     __tablename__ = "certificate_types"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -147,7 +153,7 @@ class Role:
     ALL = (ADMIN, ISSUER, AGENCY)
 
 
-class ApiClient(db.Model):
+class ApiClient(Model):
     __tablename__ = "api_clients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,7 +181,7 @@ class CertificateStatus:
 REVOCATION_REASONS = ("issued_in_error", "superseded", "cancelled_by_holder", "license_withdrawn")
 
 
-class StatusList(db.Model):
+class StatusList(Model):
     """One numbered status list: which slot the next certificate gets, and a version bumped on every change.
 
     Slots are handed out in the order of a keyed affine permutation of 0..size-1 (an odd multiplier and
@@ -193,7 +199,7 @@ class StatusList(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     __tablename__ = "certificates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -245,7 +251,7 @@ class Certificate(db.Model):
     )
 
 
-class IdempotencyRecord(db.Model):
+class IdempotencyRecord(Model):
     """What a request sent with an Idempotency-Key created, so that a retry returns it instead of issuing again."""
 
     __tablename__ = "idempotency_records"
@@ -260,7 +266,7 @@ class IdempotencyRecord(db.Model):
     __table_args__ = (UniqueConstraint("client_id", "key", name="uq_idempotency_client_key"),)
 
 
-class LogEntry(db.Model):
+class LogEntry(Model):
     """One access to a certificate or one administrative change: a leaf of the access log's Merkle tree.
 
     Rows are only ever inserted; `idx` is the leaf index, gapless from 0, handed out under the log head's lock.
@@ -286,7 +292,7 @@ class LogEntry(db.Model):
     actor_department: Mapped[Department | None] = relationship(foreign_keys=[actor_department_id])
 
 
-class LogHead(db.Model):
+class LogHead(Model):
     """The single row that says how long the log is, with the Merkle frontier for O(log n) roots."""
 
     __tablename__ = "log_head"
@@ -296,7 +302,7 @@ class LogHead(db.Model):
     frontier: Mapped[list[Any]]
 
 
-class LogCheckpoint(db.Model):
+class LogCheckpoint(Model):
     """A tree head the registry signed: size, root hash, time."""
 
     __tablename__ = "log_checkpoints"
@@ -307,7 +313,7 @@ class LogCheckpoint(db.Model):
     signed: Mapped[str] = mapped_column(Text)
 
 
-class ServiceItem(db.Model):
+class ServiceItem(Model):
     """An administrative service (affair) item, such as enterprise establishment registration."""
 
     __tablename__ = "service_items"
@@ -318,7 +324,7 @@ class ServiceItem(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class SharingPolicy(db.Model):
+class SharingPolicy(Model):
     """Which fields of which certificate type a relying agency receives for a service item.
 
     `fields` names the disclosures an annotated copy carries (`holder_id` is the full ID number);
@@ -345,7 +351,7 @@ class SharingPolicy(db.Model):
     __table_args__ = (Index("ix_sharing_policies_lookup", "agency_id", "type_id", "service_item_id"),)
 
 
-class Consent(db.Model):
+class Consent(Model):
     """A holder's consent that an agency fetch their certificates for a service item, until withdrawn."""
 
     __tablename__ = "consents"
@@ -363,7 +369,7 @@ class Consent(db.Model):
     __table_args__ = (Index("ix_consents_lookup", "holder_ref", "agency_id", "service_item_id"),)
 
 
-class SharingGrant(db.Model):
+class SharingGrant(Model):
     """One granted sharing request: a paper submission the holder did not have to make."""
 
     __tablename__ = "sharing_grants"
@@ -381,7 +387,7 @@ class SharingGrant(db.Model):
     expires_at: Mapped[dt.datetime]
 
 
-class SharedCopy(db.Model):
+class SharedCopy(Model):
     """One annotated copy handed out by a grant: which certificate, issued by which department."""
 
     __tablename__ = "shared_copies"
@@ -397,7 +403,7 @@ class StampStatus:
     REVOKED = "revoked"
 
 
-class Stamp(db.Model):
+class Stamp(Model):
     """A department's seal put on a document: embedded in a PDF, or a detached stamp record for any file.
 
     The document itself is never kept, only its SHA-256 (and, for a PDF, the stamped file's).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from typing import Any
 
 from flask import Flask, Response, request
 from flask_limiter import Limiter
@@ -51,15 +52,19 @@ def init_app(app: Flask) -> Limiter:
     )
     verify_rate = limiter.shared_limit(app.config["REGISTRY_RATELIMIT_VERIFY"], scope="verify")
     for endpoint in VERIFY_ENDPOINTS:
-        app.view_functions[endpoint] = verify_rate(app.view_functions[endpoint])
+        _limit(app, endpoint, verify_rate)
     # Each try at /oauth/token costs a deliberately slow scrypt: one budget per address, one per client id.
     token_rate = app.config["REGISTRY_RATELIMIT_TOKEN"]
-    token_view = limiter.limit(token_rate, key_func=_client_id, scope="token-client")(
-        app.view_functions[TOKEN_ENDPOINT]
-    )
-    app.view_functions[TOKEN_ENDPOINT] = limiter.limit(token_rate, scope="token-address")(token_view)
+    _limit(app, TOKEN_ENDPOINT, limiter.limit(token_rate, key_func=_client_id, scope="token-client"))
+    _limit(app, TOKEN_ENDPOINT, limiter.limit(token_rate, scope="token-address"))
     app.register_error_handler(StorageError, _storage_down)
     return limiter
+
+
+def _limit(app: Flask, endpoint: str, limit: Any) -> None:
+    """Wrap a registered view in a limit (Flask-Limiter's decorators are typed for async views too)."""
+    limited: Any = limit(app.view_functions[endpoint])
+    app.view_functions[endpoint] = limited
 
 
 def _storage_down(error: StorageError) -> Response:

@@ -120,5 +120,6 @@ class Services:
 def services() -> Services:
     """The services of the current request (or CLI command), made once per app context."""
     if "services" not in g:
-        g.services = Services(db.session)
-    return g.services
+        g.services = Services(db.session())
+    made: Services = g.services
+    return made

@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
                 action = g.get("action") or request.endpoint or "unknown"
                 principal = g.get("principal") or ANONYMOUS
                 path = request.view_args or {}
-                if record_refusal(db.session, principal, refused, action=action, path=path, counter=counter):
+                if record_refusal(db.session(), principal, refused, action=action, path=path, counter=counter):
                     db.session.commit()
             except SQLAlchemyError:
                 db.session.rollback()

@@ -26,7 +26,8 @@ from verifiers import (
     formats,
     jose,
 )
-from verifiers.formats import IDENTIFIER_ROOT, status_list_url
+from verifiers.formats import status_list_url
+from verifiers.identifiers import ROOT as IDENTIFIER_ROOT
 from verifiers.verify import token_from_presented
 
 

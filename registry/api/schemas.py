@@ -81,7 +81,7 @@ class FieldSpec(Schema):
 class CertificateTypeIn(Schema):
     code = TypeCode(required=True)
     name = ma.fields.String(required=True, validate=validate.Length(1, 200))
-    fields = ma.fields.List(ma.fields.Nested(FieldSpec), required=True, validate=validate.Length(max=100))
+    fields = ma.fields.List(ma.fields.Nested(FieldSpec), required=True, validate=validate.Length(max=100))  # type: ignore[assignment]
     issuers = ma.fields.List(CreditCode(), load_default=list, metadata={"description": "departments that may issue it"})
     default_validity_days = ma.fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
     retention_years = ma.fields.Integer(load_default=30, validate=validate.Range(min=1, max=1000))
@@ -91,7 +91,7 @@ class CertificateTypeOut(Schema):
     code = ma.fields.String()
     name = ma.fields.String()
     defining_authority = ma.fields.String()
-    fields = ma.fields.List(ma.fields.Nested(FieldSpec))
+    fields = ma.fields.List(ma.fields.Nested(FieldSpec))  # type: ignore[assignment]
     issuers = ma.fields.Method("_issuers")
     default_validity_days = ma.fields.Integer(allow_none=True)
     retention_years = ma.fields.Integer()
@@ -117,7 +117,7 @@ class ClientOut(Schema):
 class ClientCreated(ClientOut):
     """A new client as dumped by ClientOut, with its secret, which is shown this once."""
 
-    department = ma.fields.String(allow_none=True)
+    department = ma.fields.String(allow_none=True)  # type: ignore[assignment]
     client_secret = ma.fields.String()
 
 
@@ -174,7 +174,7 @@ class HolderIn(HolderRef):
 class CertificateIn(Schema):
     type = TypeCode(required=True)
     holder = ma.fields.Nested(HolderIn, required=True)
-    fields = ma.fields.Dict(
+    fields = ma.fields.Dict(  # type: ignore[assignment]  # `fields` is the wire name; marshmallow's own attribute is shadowed
         keys=ma.fields.String(), required=True, metadata={"description": "values of the type's fields"}
     )
     valid_from = When(load_default=None, metadata={"description": "default: now"})
@@ -206,7 +206,7 @@ class CertificateOut(Schema):
     type = ma.fields.Function(lambda c: {"code": c.type.code, "name": c.type.name})
     issuer = ma.fields.Function(lambda c: {"credit_code": c.department.credit_code, "name": c.department.name})
     holder = ma.fields.Function(lambda c: HolderOut().dump(c))
-    fields = ma.fields.Dict()
+    fields = ma.fields.Dict()  # type: ignore[assignment]  # `fields` is the wire name; marshmallow's own attribute is shadowed
     valid_from = When()
     valid_until = When(allow_none=True)
     status = ma.fields.Function(
@@ -338,7 +338,7 @@ class RevokeIn(Schema):
 
 
 class AmendIn(Schema):
-    fields = ma.fields.Dict(keys=ma.fields.String(), required=True, metadata={"description": "all the new values"})
+    fields = ma.fields.Dict(keys=ma.fields.String(), required=True, metadata={"description": "all the new values"})  # type: ignore[assignment]
     valid_from = When(metadata={"description": "default: now"})
     valid_until = When(allow_none=True, metadata={"description": "default: the amended certificate's"})
 
@@ -397,7 +397,7 @@ class PolicyIn(Schema):
     agency = CreditCode("the relying agency's credit code", required=True)
     type = TypeCode(required=True)
     service_item = ma.fields.String(required=True, validate=SERVICE_ITEM_CODE)
-    fields = ma.fields.List(
+    fields = ma.fields.List(  # type: ignore[assignment]  # `fields` is the wire name; marshmallow's own attribute is shadowed
         ma.fields.String(validate=validate.Length(1, 40)),
         required=True,
         validate=validate.Length(max=100),
@@ -408,7 +408,7 @@ class PolicyIn(Schema):
 
 
 class PolicyUpdate(Schema):
-    fields = ma.fields.List(ma.fields.String(validate=validate.Length(1, 40)), validate=validate.Length(max=100))
+    fields = ma.fields.List(ma.fields.String(validate=validate.Length(1, 40)), validate=validate.Length(max=100))  # type: ignore[assignment]
     consent_required = ma.fields.Boolean()
     copy_validity_hours = ma.fields.Integer(validate=validate.Range(1, 24 * 365))
     active = ma.fields.Boolean(metadata={"description": "false withdraws the policy"})
@@ -424,7 +424,7 @@ class PolicyOut(Schema):
     agency = ma.fields.Function(lambda p: {"credit_code": p.agency.credit_code, "name": p.agency.name})
     type = ma.fields.Function(lambda p: {"code": p.type.code, "name": p.type.name})
     service_item = ma.fields.Function(lambda p: {"code": p.service_item.code, "name": p.service_item.name})
-    fields = ma.fields.Function(_policy_fields, metadata={"description": "fields shared, personal ones marked"})
+    fields = ma.fields.Function(_policy_fields, metadata={"description": "fields shared, personal ones marked"})  # type: ignore[assignment]
     consent_required = ma.fields.Boolean()
     copy_validity_hours = ma.fields.Integer()
     active = ma.fields.Boolean()
@@ -441,7 +441,7 @@ class ShareIn(Schema):
     type = TypeCode(required=True)
     service_item = ma.fields.String(required=True, validate=SERVICE_ITEM_CODE)
     reason = ma.fields.String(required=True, validate=validate.Length(1, 200))
-    fields = ma.fields.List(
+    fields = ma.fields.List(  # type: ignore[assignment]  # `fields` is the wire name; marshmallow's own attribute is shadowed
         ma.fields.String(validate=validate.Length(1, 40)),
         validate=validate.Length(max=100),
         metadata={"description": "a subset of the policy's fields; default: all of them"},
@@ -466,7 +466,7 @@ class ShareOut(Schema):
     reason = ma.fields.String()
     granted_at = When()
     expires_at = When()
-    fields = ma.fields.List(ma.fields.String())
+    fields = ma.fields.List(ma.fields.String())  # type: ignore[assignment]
     copies = ma.fields.List(ma.fields.Nested(CopyOut))
 
 

@@ -4,6 +4,7 @@ the stamping department revokes; the registry's CA and seal certificates are pub
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from cryptography.hazmat.primitives import serialization
@@ -33,9 +34,11 @@ from registry.stamps import DETACHED, PDF, StampRequest, stamp_url
 class _UploadParser(FlaskParser):
     """webargs' Flask parser with one more location: a multipart body's fields and files together."""
 
-    __location_map__: ClassVar[dict[str, str]] = dict(
-        form_and_files="load_form_and_files", **FlaskParser.__location_map__
-    )
+    # webargs declares the map as an instance attribute of str-or-callable values; it is read from the class.
+    __location_map__: ClassVar[dict[str, str | Callable[..., Any]]] = {  # type: ignore[misc]
+        "form_and_files": "load_form_and_files",
+        **FlaskParser.__location_map__,
+    }
 
     def load_form_and_files(self, req: Request, schema: Any) -> Any:
         return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
@@ -59,7 +62,7 @@ def _read(upload: FileStorage | None) -> bytes | None:
     if upload is None:
         return None
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    data = upload.read(limit + 1)
+    data: bytes = upload.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLarge(f"a document is at most {limit} bytes", code="FILE_TOO_LARGE")
     return data

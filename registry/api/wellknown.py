@@ -34,7 +34,7 @@ status_blp = Blueprint("status_lists", __name__, url_prefix="/api/v1/status-list
 def status_list(number: int, purpose: str) -> Response:
     """A W3C Bitstring Status List (purpose `revocation` or `suspension`) as a registry-signed JWT (public)."""
     svc = services()
-    lists = StatusLists(db.session)
+    lists = StatusLists(db.session())
     token = svc.runtime.status_lists.signed(lists, lists.get(number), purpose, lambda: svc.keys.signing_key(None))
     response = Response(token, mimetype="application/vc+jwt")
     response.headers["Cache-Control"] = f"public, max-age={svc.config['REGISTRY_STATUS_LIST_MAX_AGE']}"

@@ -1,13 +1,19 @@
-"""The keystore: one encrypted PKCS#8 file per private key in a directory, loaded once per process."""
+"""The keystore: one encrypted PKCS#8 file per private key in a directory, loaded once per process, and the
+data keys that encrypt personal data at rest."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 import threading
+import time
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from issuers.errors import KeyNotFound, KeystoreError
 from issuers.signing import DEFAULT_ALGORITHM, PrivateKey, SoftwareSigner, generate_private_key
@@ -83,3 +89,68 @@ class Keystore:
         with self._lock:
             self._loaded[kid] = signer
         return signer
+
+
+DATA_KEY_BYTES = 32  # AES-256
+
+
+class DataKeys:
+    """Keys that encrypt personal data at rest (AES-256-GCM), kept beside the private keys as
+    `data-<id>.key`, each wrapped with a key derived from the keystore secret (HKDF-SHA256: the secret
+    is a long random value, not a password). Ids sort by creation, so the newest encrypts; every one
+    decrypts what it encrypted until a re-encryption has moved all rows to a newer one."""
+
+    PREFIX = "data-"
+
+    def __init__(self, keystore: Keystore) -> None:
+        self.directory = keystore.directory
+        self._wrap = AESGCM(HKDF(hashes.SHA256(), 32, salt=None, info=b"registry data keys").derive(keystore._secret))
+        self._keys: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def ids(self) -> list[str]:
+        if not self.directory.exists():
+            return []
+        return sorted(p.stem.removeprefix(self.PREFIX) for p in self.directory.glob(f"{self.PREFIX}*.key"))
+
+    def create(self) -> str:
+        """Make a new data key, which encrypts from now on; return its id."""
+        key_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}{secrets.token_hex(4)}"
+        nonce = os.urandom(12)
+        wrapped = nonce + self._wrap.encrypt(nonce, AESGCM.generate_key(bit_length=256), key_id.encode())
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(wrapped)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.directory / f"{self.PREFIX}{key_id}.key")
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return key_id
+
+    def newest(self) -> tuple[str, bytes]:
+        """The id and key that encrypt now, made on first use."""
+        ids = self.ids()
+        key_id = ids[-1] if ids else self.create()
+        return key_id, self.get(key_id)
+
+    def get(self, key_id: str) -> bytes:
+        """The data key `key_id`; raise KeyNotFound or KeystoreError."""
+        with self._lock:
+            found = self._keys.get(key_id)
+        if found is not None:
+            return found
+        try:
+            wrapped = (self.directory / f"{self.PREFIX}{key_id}.key").read_bytes()
+        except FileNotFoundError:
+            raise KeyNotFound(f"data key {key_id}") from None
+        try:
+            key = self._wrap.decrypt(wrapped[:12], wrapped[12:], key_id.encode())
+        except InvalidTag as e:
+            raise KeystoreError(f"data key {key_id} cannot be unwrapped with the configured secret") from e
+        with self._lock:
+            self._keys[key_id] = key
+        return key

@@ -14,7 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, Map
 
-from issuers.keystore import Keystore
+from issuers.atrest import Cipher
+from issuers.keystore import DataKeys, Keystore
 from registry import config as registry_config
 from registry.models import db
 from registry.services import Runtime
@@ -44,8 +45,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             _tune_sqlite(db.engine)
 
+    keystore = Keystore(app.config["REGISTRY_KEYSTORE_DIR"], app.config["REGISTRY_KEYSTORE_SECRET"])
+    app.extensions["registry.cipher"] = Cipher(DataKeys(keystore))
     app.extensions["registry"] = Runtime(
-        keystore=Keystore(app.config["REGISTRY_KEYSTORE_DIR"], app.config["REGISTRY_KEYSTORE_SECRET"]),
+        keystore=keystore,
         idp_trust=IdentityProviderTrust(
             app.config["REGISTRY_IDP_ISSUER"], app.config["REGISTRY_IDP_AUDIENCE"], app.config["REGISTRY_IDP_JWKS"]
         ),

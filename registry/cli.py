@@ -16,6 +16,7 @@ from flask.cli import AppGroup, with_appcontext
 from issuers.holders import HolderKind
 from issuers.sealimage import InvalidPicture
 from registry.accesslog import AccessLog, checkpoint_document
+from registry.atrest import reseal
 from registry.errors import RegistryError
 from registry.keys import DEFAULT_SEAL_DAYS
 from registry.models import Role, Seal, SharingPolicy, db
@@ -30,6 +31,7 @@ demo_cli = AppGroup("demo", help="The demo world (development only).")
 audit_cli = AppGroup("audit", help="The tamper-evident access log.")
 sharing_cli = AppGroup("sharing", help="Service items, sharing policies and paper-avoided statistics.")
 certificates_cli = AppGroup("certificates", help="Certificates in bulk.")
+data_key_cli = AppGroup("data-key", help="The keys that encrypt personal data at rest.")
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -175,6 +177,35 @@ def setup() -> None:
     click.echo(f"certificate authority {ca.kid}")
     for seal in certified:
         click.echo(f"certified seal {seal.kid}")
+    _reseal_all()  # certificates stored before personal data was encrypted at rest
+
+
+def _reseal_all(batch: int = 500) -> None:
+    """Re-seal every certificate not sealed with the newest data key, a committed batch at a time."""
+    cipher = current_app.extensions["registry.cipher"]
+    total, cursor = 0, 0
+    while True:
+        done, next_cursor = reseal(db.session(), cipher, after=cursor, limit=batch)
+        db.session.commit()
+        total += done
+        if next_cursor is None:
+            break
+        cursor = next_cursor
+    click.echo(f"personal data sealed with data key {cipher.keys.newest()[0]}: {total} certificate(s) re-sealed")
+
+
+@data_key_cli.command("rotate")
+@click.option("--batch", default=500, show_default=True, help="certificates per transaction")
+@with_appcontext
+def data_key_rotate(batch: int) -> None:
+    """Make a new data key and re-encrypt every certificate's personal data with it.
+
+    Safe to interrupt and run again: each batch commits on its own and older keys keep opening what
+    they sealed. Remove an old data-*.key file only once this has finished.
+    """
+    key_id = current_app.extensions["registry.cipher"].keys.create()
+    click.echo(f"new data key {key_id}")
+    _reseal_all(batch)
 
 
 @demo_cli.command("load")
@@ -345,5 +376,6 @@ def certificates_reidentify(batch: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (seal_cli, client_cli, idp_cli, demo_cli, audit_cli, sharing_cli, certificates_cli, setup):
+    commands = (seal_cli, client_cli, idp_cli, demo_cli, audit_cli, sharing_cli, certificates_cli, data_key_cli, setup)
+    for command in commands:
         app.cli.add_command(command)

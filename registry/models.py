@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
@@ -23,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
+
+from issuers.atrest import Cipher
 
 
 def utcnow() -> dt.datetime:
@@ -46,6 +49,41 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Sealed(TypeDecorator[Any]):
+    """A column of personal data, encrypted at rest with the keystore's data key (issuers.atrest).
+
+    The app's cipher seals a value as it is written and opens it as it is read, so services see plain
+    values; a copy of the database, or of its file, holds none. `as_json` keeps a JSON value (a dict).
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, column: str, *, as_json: bool = False) -> None:
+        super().__init__()
+        self.column = column
+        self.as_json = as_json
+
+    @staticmethod
+    def _cipher() -> Cipher:
+        from flask import current_app
+
+        cipher: Cipher = current_app.extensions["registry.cipher"]
+        return cipher
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":")) if self.as_json else str(value)
+        return self._cipher().seal(text, self.column)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        text = self._cipher().open(value, self.column)
+        return json.loads(text) if self.as_json else text
 
 
 # Named constraints, so that later migrations can alter them on SQLite (batch mode) as on PostgreSQL.
@@ -214,14 +252,16 @@ class Certificate(Model):
     holder_ref: Mapped[str] = mapped_column(String(64))
     holder_name: Mapped[str] = mapped_column(String(200))
     holder_id_masked: Mapped[str] = mapped_column(String(32))
-    fields: Mapped[dict[str, Any]]
+    # Field values (personal ones among them) and the signed form (the holder's ID number is one of its
+    # disclosures) are encrypted at rest: a copy of the database is not a copy of anyone's ID number.
+    fields: Mapped[dict[str, Any]] = mapped_column(Sealed("certificates.fields", as_json=True))
     valid_from: Mapped[dt.datetime]
     valid_until: Mapped[dt.datetime | None]
     status: Mapped[str] = mapped_column(String(16), default=CertificateStatus.VALID)
     status_reason: Mapped[str | None] = mapped_column(String(32))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
     seal_kid: Mapped[str] = mapped_column(String(64))
-    signed_form: Mapped[str] = mapped_column(Text)
+    signed_form: Mapped[str] = mapped_column(Sealed("certificates.signed_form"))
     # The core claims alone, signed by the same seal, small enough for a QR code (issuers.compact).
     compact_form: Mapped[str | None] = mapped_column(Text)
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

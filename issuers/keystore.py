@@ -115,7 +115,9 @@ class DataKeys:
 
     def create(self) -> str:
         """Make a new data key, which encrypts from now on; return its id."""
-        key_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}{secrets.token_hex(4)}"
+        # Sortable by creation to the nanosecond, so the key made last is the newest even within a second.
+        now = time.time_ns()
+        key_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now // 10**9))}{now % 10**9:09d}{secrets.token_hex(2)}"
         nonce = os.urandom(12)
         wrapped = nonce + self._wrap.encrypt(nonce, AESGCM.generate_key(bit_length=256), key_id.encode())
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ personal field value; the registry reads them as before; a data key rotation re-
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,8 @@ def table_dump() -> bytes:
 
 
 @pytest.fixture
-def file_app(tmp_path: Path, keystore_dir: Path, database_url: str) -> Flask:
+def file_app(tmp_path: Path, keystore_dir: Path, database_url: str, app: Flask) -> Iterator[Flask]:
+    """An app on a SQLite file (on PostgreSQL, the test schema: `app` empties it afterwards)."""
     url = database_url if PG_URL else f"sqlite:///{tmp_path / 'registry.sqlite3'}"
     with another_app(app_settings(tmp_path, keystore_dir, url)) as app:
         yield app

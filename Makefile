@@ -9,7 +9,7 @@ PORT ?= 5000
 REGISTRY_ISSUER ?= http://$(HOST):$(PORT)
 DEV := REGISTRY_ENV=development REGISTRY_ISSUER=$(REGISTRY_ISSUER)
 
-.PHONY: venv system-deps run test lint fmt mypy bench clean
+.PHONY: venv system-deps run test lint fmt mypy contract bench clean
 
 venv: $(VENV)/.installed
 
@@ -51,6 +51,11 @@ mypy: venv
 fmt: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The API against its own OpenAPI description: schemathesis, every check, as admin, issuer, agency,
+# holder and anonymous, on a served registry with the demo world (about 4 minutes; CI runs it).
+contract: venv
+	$(BIN)/python -m tests.contract.run $(CONTRACT_ARGS)
 
 # Benchmarks (not tests): figures next to the ceilings measured in the same run.
 bench: venv

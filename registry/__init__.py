@@ -12,7 +12,7 @@ from flask import Flask
 from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import BaseConverter, IntegerConverter, Map
 
 from issuers.atrest import Cipher
 from issuers.keystore import DataKeys, Keystore
@@ -58,6 +58,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from registry import api, cli, pages, ratelimit, security, transactions
 
     app.url_map.converters["int"] = Int64Converter
+    app.url_map.converters["identifier"] = IdentifierConverter
+    app.url_map.converters["reference"] = ReferenceConverter
     transactions.init_app(app)
     security.init_app(app)
     api.init_app(app)
@@ -73,6 +75,20 @@ class Int64Converter(IntegerConverter):
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**63 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+class IdentifierConverter(BaseConverter):
+    """`<identifier:...>`: a path part that can be an e-license identifier (it begins with the root's first
+    arc), so that /certificates/batch and /certificates/search are routes of their own, not identifiers.
+    Whether it is a valid one is for the service to say (422 INVALID_IDENTIFIER)."""
+
+    regex = r"1\.[^/]+"
+
+
+class ReferenceConverter(BaseConverter):
+    """`<reference:...>`: a stamp reference, a UUID, so that /stamps/verify is a route of its own."""
+
+    regex = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
 def _tune_sqlite(engine: Engine) -> None:

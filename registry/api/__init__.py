@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import http
 from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from registry.api import problems
+from registry.api.documents import PROBLEM_JSON, Problem
 
 
 class RegistryApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api, with every error answer documented as what it is: RFC 9457 problem JSON."""
+
+    ERROR_SCHEMA = Problem
+
     def handle_http_exception(self, error: HTTPException) -> Any:
         return problems.from_http_exception(error)
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "a problem (RFC 9457)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 api = RegistryApi()

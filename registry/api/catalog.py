@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from registry.api.auth import principal, requires
+from registry.api.parsing import RegistryBlueprint
 from registry.api.schemas import (
     CertificateTypeIn,
     CertificateTypeOut,
@@ -20,7 +20,7 @@ from registry.api.schemas import (
 from registry.models import ApiClient, CertificateType, Department, Role
 from registry.services import services
 
-blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Departments, types and clients")
+blp = RegistryBlueprint("catalog", __name__, url_prefix="/api/v1", description="Departments, types and clients")
 
 
 @blp.route("/departments")

@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from registry.api.auth import principal, requires
+from registry.api.documents import IDENTIFIER_PARAMETER
+from registry.api.parsing import RegistryBlueprint
 from registry.api.schemas import (
     AmendIn,
     BatchIn,
@@ -30,7 +31,7 @@ from registry.principals import HOLDER_ROLE
 from registry.qr import FORMATS
 from registry.services import services
 
-blp = Blueprint(
+blp = RegistryBlueprint(
     "certificates", __name__, url_prefix="/api/v1/certificates", description="Issuing and reading certificates"
 )
 
@@ -112,7 +113,7 @@ def _page(args: dict[str, Any]) -> dict[str, Any]:
     return {"items": items, "next_cursor": next_cursor}
 
 
-@blp.route("/<identifier>")
+@blp.route("/<identifier:identifier>", parameters=[IDENTIFIER_PARAMETER])
 @requires(*READERS, action="read")
 @blp.response(200, CertificateOut)
 def certificate(identifier: str) -> Certificate:
@@ -121,7 +122,7 @@ def certificate(identifier: str) -> Certificate:
     return certificate
 
 
-@blp.route("/<identifier>/suspend", methods=["POST"])
+@blp.route("/<identifier:identifier>/suspend", methods=["POST"], parameters=[IDENTIFIER_PARAMETER])
 @requires(Role.ISSUER, action="suspend")
 @blp.arguments(SuspendIn)
 @blp.response(200, CertificateOut)
@@ -131,7 +132,7 @@ def suspend(body: dict[str, Any], identifier: str) -> Certificate:
     return certificate
 
 
-@blp.route("/<identifier>/reinstate", methods=["POST"])
+@blp.route("/<identifier:identifier>/reinstate", methods=["POST"], parameters=[IDENTIFIER_PARAMETER])
 @requires(Role.ISSUER, action="reinstate")
 @blp.arguments(SuspendIn)
 @blp.response(200, CertificateOut)
@@ -141,7 +142,7 @@ def reinstate(body: dict[str, Any], identifier: str) -> Certificate:
     return certificate
 
 
-@blp.route("/<identifier>/revoke", methods=["POST"])
+@blp.route("/<identifier:identifier>/revoke", methods=["POST"], parameters=[IDENTIFIER_PARAMETER])
 @requires(Role.ISSUER, action="revoke")
 @blp.arguments(RevokeIn)
 @blp.response(200, CertificateOut)
@@ -151,7 +152,7 @@ def revoke(body: dict[str, Any], identifier: str) -> Certificate:
     return certificate
 
 
-@blp.route("/<identifier>/amend", methods=["POST"])
+@blp.route("/<identifier:identifier>/amend", methods=["POST"], parameters=[IDENTIFIER_PARAMETER])
 @requires(Role.ISSUER, action="amend")
 @blp.arguments(AmendIn)
 @blp.response(201, CertificateOut)
@@ -162,7 +163,18 @@ def amend(body: dict[str, Any], identifier: str) -> Certificate:
     return certificate
 
 
-@blp.route("/<identifier>/qr.<fmt>", methods=["GET"])
+@blp.route("/<identifier:identifier>/qr.<fmt>", methods=["GET"], parameters=[IDENTIFIER_PARAMETER])
+@blp.doc(
+    responses={
+        "200": {
+            "description": "the QR code, PNG or SVG",
+            "content": {
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "image/svg+xml": {"schema": {"type": "string"}},
+            },
+        }
+    }
+)
 @requires(*READERS, action="qr")
 @blp.arguments(QrArgs, location="query")
 def qr(args: dict[str, Any], identifier: str, fmt: str) -> Response:

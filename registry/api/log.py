@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from registry.accesslog import AccessLog, EntryFilter, InclusionProof, checkpoint_document
 from registry.api.auth import principal, requires
+from registry.api.parsing import RegistryBlueprint
 from registry.api.schemas import (
     CheckpointOut,
     ConsistencyArgs,
@@ -23,7 +22,7 @@ from registry.models import Role, db
 from registry.principals import HOLDER_ROLE
 from registry.services import services
 
-blp = Blueprint("log", __name__, url_prefix="/api/v1", description="The tamper-evident access log")
+blp = RegistryBlueprint("log", __name__, url_prefix="/api/v1", description="The tamper-evident access log")
 
 
 def _checkpoint() -> dict[str, Any]:

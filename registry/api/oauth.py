@@ -8,13 +8,13 @@ from typing import Any
 from urllib.parse import unquote
 
 from flask import request
-from flask_smorest import Blueprint
 
+from registry.api.parsing import RegistryBlueprint
 from registry.api.schemas import TokenRequest, TokenResponse
 from registry.errors import Unauthorized
 from registry.services import services
 
-blp = Blueprint("oauth", __name__, url_prefix="/oauth", description="Access tokens for API clients")
+blp = RegistryBlueprint("oauth", __name__, url_prefix="/oauth", description="Access tokens for API clients")
 
 
 def _client_credentials(form: dict[str, Any]) -> tuple[str, str]:

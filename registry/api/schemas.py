@@ -10,6 +10,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, post_load, validate, validates_schema
 
 from issuers.holders import DOCUMENT_NAMES, HolderKind, holder_document
+from registry.api.documents import CREDIT_CODE_PATTERN, TYPE_CODE_PATTERN
 from registry.catalog import FIELD_TYPES
 from registry.certificates import MAX_BATCH
 from registry.models import REVOCATION_REASONS, CertificateStatus, Role, utcnow
@@ -32,7 +33,12 @@ def _code_validator(check: Any) -> Any:
 def CreditCode(description: str = "unified social credit code (GB 32100)", **kwargs: Any) -> ma.fields.String:
     return ma.fields.String(
         validate=_code_validator(validate_credit_code),
-        metadata={"description": description, "example": "11310000002418230T"},
+        metadata={
+            "description": description,
+            "example": "11310000002418230T",
+            "format": "credit-code",
+            "pattern": CREDIT_CODE_PATTERN,
+        },
         **kwargs,
     )
 
@@ -40,17 +46,31 @@ def CreditCode(description: str = "unified social credit code (GB 32100)", **kwa
 def TypeCode(**kwargs: Any) -> ma.fields.String:
     return ma.fields.String(
         validate=_code_validator(validate_type_code),
-        metadata={"description": "defining authority's credit code followed by 3 digits"},
+        metadata={
+            "description": "defining authority's credit code followed by 3 digits",
+            "format": "type-code",
+            "pattern": TYPE_CODE_PATTERN,
+        },
         **kwargs,
     )
 
 
+COMPACT_JWS = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
 INT64_MAX = 2**63 - 1  # the largest integer either database stores: anything larger names nothing
 
 
 def Int64(minimum: int = 0, **kwargs: Any) -> ma.fields.Integer:
     """An integer a database column can hold (a cursor, an index, a size); beyond it is a 422, not a 500."""
     return ma.fields.Integer(validate=validate.Range(min=minimum, max=INT64_MAX), **kwargs)
+
+
+class JsonBool(ma.fields.Boolean):
+    """A boolean in a JSON body: true or false, not "1", "yes" or 1 (query strings keep the lenient Boolean)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 def When(**kwargs: Any) -> ma.fields.AwareDateTime:
@@ -71,8 +91,8 @@ class DepartmentOut(Schema):
 class FieldSpec(Schema):
     name = ma.fields.String(required=True, validate=validate.Length(1, 40))
     type = ma.fields.String(required=True, validate=validate.OneOf(sorted(FIELD_TYPES)))
-    required = ma.fields.Boolean(load_default=False)
-    personal = ma.fields.Boolean(
+    required = JsonBool(load_default=False)
+    personal = JsonBool(
         load_default=False, metadata={"description": "personal information: shared only where a policy names it"}
     )
     label = ma.fields.String(validate=validate.Length(max=100))
@@ -143,7 +163,10 @@ class HolderRef(Schema):
     id = ma.fields.String(
         required=True,
         validate=validate.Length(1, 64),
-        metadata={"description": "the document's number (a credit code for an organization)"},
+        metadata={
+            "description": "the document's number (a credit code for an organization)",
+            "format": "holder-document-number",
+        },
     )
     country = ma.fields.String(
         validate=validate.Length(equal=3),
@@ -403,15 +426,15 @@ class PolicyIn(Schema):
         validate=validate.Length(max=100),
         metadata={"description": "the disclosures a copy carries; `holder_id` is the full ID number"},
     )
-    consent_required = ma.fields.Boolean(load_default=True)
+    consent_required = JsonBool(load_default=True)
     copy_validity_hours = ma.fields.Integer(load_default=72, validate=validate.Range(1, 24 * 365))
 
 
 class PolicyUpdate(Schema):
     fields = ma.fields.List(ma.fields.String(validate=validate.Length(1, 40)), validate=validate.Length(max=100))  # type: ignore[assignment]
-    consent_required = ma.fields.Boolean()
+    consent_required = JsonBool()
     copy_validity_hours = ma.fields.Integer(validate=validate.Range(1, 24 * 365))
-    active = ma.fields.Boolean(metadata={"description": "false withdraws the policy"})
+    active = JsonBool(metadata={"description": "false withdraws the policy"})
 
 
 def _policy_fields(policy: Any) -> list[dict[str, Any]]:
@@ -540,7 +563,8 @@ class StampRevokeIn(Schema):
 
 class StampVerifyForm(Schema):
     stamp = ma.fields.String(
-        validate=validate.Length(1, 8192), metadata={"description": "a detached stamp (JWS); none for a PDF"}
+        validate=[validate.Length(1, 8192), validate.Regexp(COMPACT_JWS)],
+        metadata={"description": "a detached stamp (compact JWS); none for a PDF", "pattern": COMPACT_JWS},
     )
     sha256 = ma.fields.String(validate=SHA256, metadata={"description": "with a detached stamp, instead of the file"})
     file = Upload(metadata={"description": "the stamped PDF, or the file a detached stamp is for"})

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from registry.api.auth import principal, requires
+from registry.api.parsing import RegistryBlueprint
 from registry.api.schemas import (
     ConsentIn,
     ConsentOut,
@@ -27,7 +27,9 @@ from registry.principals import HOLDER_ROLE
 from registry.services import services
 from registry.sharing import ShareRequest, SharingResult
 
-blp = Blueprint("sharing", __name__, url_prefix="/api/v1", description="Cross-department sharing by service item")
+blp = RegistryBlueprint(
+    "sharing", __name__, url_prefix="/api/v1", description="Cross-department sharing by service item"
+)
 
 
 @blp.route("/service-items")

@@ -9,13 +9,13 @@ from typing import Any, ClassVar
 
 from cryptography.hazmat.primitives import serialization
 from flask import Request, Response, current_app, jsonify
-from flask_smorest import Blueprint
-from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from issuers.pdfseal import Placement
 from issuers.x509ca import to_pem
 from registry.api.auth import principal, requires
+from registry.api.documents import file_response
+from registry.api.parsing import RegistryBlueprint, RegistryParser
 from registry.api.schemas import (
     StampCreated,
     StampForm,
@@ -31,25 +31,25 @@ from registry.services import services
 from registry.stamps import DETACHED, PDF, StampRequest, stamp_url
 
 
-class _UploadParser(FlaskParser):
+class _UploadParser(RegistryParser):
     """webargs' Flask parser with one more location: a multipart body's fields and files together."""
 
     # webargs declares the map as an instance attribute of str-or-callable values; it is read from the class.
     __location_map__: ClassVar[dict[str, str | Callable[..., Any]]] = {  # type: ignore[misc]
         "form_and_files": "load_form_and_files",
-        **FlaskParser.__location_map__,
+        **RegistryParser.__location_map__,
     }
 
     def load_form_and_files(self, req: Request, schema: Any) -> Any:
         return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
 
 
-class _UploadBlueprint(Blueprint):  # type: ignore[misc]
+class _UploadBlueprint(RegistryBlueprint):
     """A blueprint whose multipart endpoints take fields and files in one schema, described as one body."""
 
     ARGUMENTS_PARSER = _UploadParser()
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING: ClassVar[dict[str, str]] = {
-        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        **RegistryBlueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "form_and_files": "multipart/form-data",
     }
 
@@ -126,7 +126,7 @@ def _ascii(name: str) -> str:
     return "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in name)[:100] or "document"
 
 
-@blp.route("/stamps/<reference>", methods=["GET"])
+@blp.route("/stamps/<reference:reference>", methods=["GET"])
 @blp.response(200, StampOut)
 @blp.doc(security=[])
 def get_stamp(reference: str) -> Stamp:
@@ -135,8 +135,8 @@ def get_stamp(reference: str) -> Stamp:
     return services().stamps.get(reference)
 
 
-@blp.route("/stamps/<reference>/qr.png", methods=["GET"])
-@blp.doc(security=[])
+@blp.route("/stamps/<reference:reference>/qr.png", methods=["GET"])
+@blp.doc(security=[], **file_response("image/png", "the QR code"))
 def stamp_qr(reference: str) -> Response:
     """The QR code of a stamp's verification page (public)."""
     stamp = services().stamps.get(reference)
@@ -144,7 +144,7 @@ def stamp_qr(reference: str) -> Response:
     return Response(rendered.content, mimetype=rendered.mimetype)
 
 
-@blp.route("/stamps/<reference>/revoke", methods=["POST"])
+@blp.route("/stamps/<reference:reference>/revoke", methods=["POST"])
 @requires(Role.ISSUER, action="stamp.revoke")
 @blp.arguments(StampRevokeIn)
 @blp.response(200, StampOut)
@@ -183,7 +183,7 @@ def verify_stamp(form: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/ca.pem", methods=["GET"])
-@blp.doc(security=[])
+@blp.doc(security=[], **file_response("application/x-pem-file", "the root certificate (PEM)", text=True))
 def ca_certificate() -> Response:
     """The registry's root certificate, the trust anchor for stamped PDFs (public)."""
     root = services().keys.certs.root()
@@ -191,7 +191,7 @@ def ca_certificate() -> Response:
 
 
 @blp.route("/ca.crl", methods=["GET"])
-@blp.doc(security=[])
+@blp.doc(security=[], **file_response("application/pkix-crl", "the revocation list (DER)"))
 def ca_revocation_list() -> Response:
     """The CA's revocation list (DER): the certificates of compromised seals, for PDF readers (public)."""
     crl = services().keys.certs.crl()
@@ -201,7 +201,7 @@ def ca_revocation_list() -> Response:
 
 
 @blp.route("/seals/<kid>/certificate.pem", methods=["GET"])
-@blp.doc(security=[])
+@blp.doc(security=[], **file_response("application/x-pem-file", "the seal's certificate and the root", text=True))
 def seal_certificate(kid: str) -> Response:
     """A seal's X.509 certificate followed by the registry's root (public)."""
     seal = _seal(kid)
@@ -210,7 +210,7 @@ def seal_certificate(kid: str) -> Response:
 
 
 @blp.route("/seals/<kid>/picture.png", methods=["GET"])
-@blp.doc(security=[])
+@blp.doc(security=[], **file_response("image/png", "the seal's picture"))
 def seal_picture(kid: str) -> Response:
     """A seal's picture (public)."""
     seal = _seal(kid)

@@ -5,19 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify
-from flask_smorest import Blueprint
 
+from registry.api.documents import JWKS_SCHEMA, file_response, json_response
+from registry.api.parsing import RegistryBlueprint
 from registry.api.schemas import VerifyIn, VerifyOut
 from registry.models import db
 from registry.services import services
 from registry.statuslists import StatusLists
 from registry.verification import VerificationResult
 
-blp = Blueprint("wellknown", __name__, url_prefix="/.well-known", description="Published keys")
+blp = RegistryBlueprint("wellknown", __name__, url_prefix="/.well-known", description="Published keys")
 
 
 @blp.route("/jwks.json", methods=["GET"])
-@blp.doc(security=[])
+@blp.doc(security=[], **json_response(JWKS_SCHEMA, "every key ever used"))
 def jwks() -> Response:
     """The JWKS of all keys with status, validity window and owner (public)."""
     body: dict[str, Any] = services().keys.jwks()
@@ -26,11 +27,11 @@ def jwks() -> Response:
     return response
 
 
-status_blp = Blueprint("status_lists", __name__, url_prefix="/api/v1/status-lists", description="Status lists")
+status_blp = RegistryBlueprint("status_lists", __name__, url_prefix="/api/v1/status-lists", description="Status lists")
 
 
 @status_blp.route("/<int:number>/<purpose>", methods=["GET"])
-@status_blp.doc(security=[])
+@status_blp.doc(security=[], **file_response("application/vc+jwt", "the signed status list", text=True))
 def status_list(number: int, purpose: str) -> Response:
     """A W3C Bitstring Status List (purpose `revocation` or `suspension`) as a registry-signed JWT (public)."""
     svc = services()
@@ -41,7 +42,7 @@ def status_list(number: int, purpose: str) -> Response:
     return response
 
 
-verify_blp = Blueprint("verify", __name__, url_prefix="/api/v1", description="Online verification")
+verify_blp = RegistryBlueprint("verify", __name__, url_prefix="/api/v1", description="Online verification")
 
 
 @verify_blp.route("/verify", methods=["POST"])
@@ -57,9 +58,9 @@ def verify(body: dict[str, Any]) -> VerificationResult:
 
 
 @verify_blp.route("/verifier-bundle", methods=["GET"])
-@verify_blp.doc(security=[])
+@verify_blp.doc(security=[], **file_response("application/verifier-bundle+jwt", "the signed bundle", text=True))
 def verifier_bundle() -> Response:
     """Every published key and current status list, signed by the registry, for offline verifiers (public)."""
-    response = Response(services().verification.bundle(), mimetype="application/jwt")
+    response = Response(services().verification.bundle(), mimetype="application/verifier-bundle+jwt")
     response.headers["Cache-Control"] = f"public, max-age={services().config['REGISTRY_STATUS_LIST_MAX_AGE']}"
     return response

@@ -139,7 +139,7 @@ def test_a_value_of_the_wrong_type_is_refused(client: FlaskClient, world: World,
     [
         "1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.002.T",  # wrong check character
         "1.2.156.3005.2.nonsense",
-        "42",
+        "1.2.3",
     ],
 )
 def test_a_malformed_identifier_is_a_422_saying_what_is_wrong(
@@ -152,6 +152,10 @@ def test_a_malformed_identifier_is_a_422_saying_what_is_wrong(
         assert response.status_code == 422
         assert response.json["code"] == "INVALID_IDENTIFIER"
         assert "not an e-license identifier" in response.json["detail"]
+
+
+def test_a_path_that_is_no_identifier_at_all_is_not_found(client: FlaskClient, world: World) -> None:
+    assert client.get("/api/v1/certificates/42", headers=world.headers("admin")).status_code == 404
 
 
 def test_a_conforming_identifier_of_another_registry_is_simply_not_found(client: FlaskClient, world: World) -> None:

@@ -1,0 +1,144 @@
+"""The API against its own OpenAPI description: schemathesis, every check, as every role, on a served
+registry with the demo world. Exit 0 only when no run finds a failure.
+
+    python -m tests.contract.run [--max-examples N]
+
+It starts a development registry on SQLite in a temporary folder (rate limits raised: the fuzzer is
+not an attacker), mints a token per role, and runs schemathesis once per role and once anonymously.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+ROLES = {  # who: how to get a token (demo clients, registry/demo.py)
+    "admin": ("demo-admin", "demo-admin-secret"),
+    "issuer": ("demo-market-issuer", "demo-market-secret"),
+    "agency": ("demo-tax-agency", "demo-tax-secret"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def flask(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args], env=env, cwd=PROJECT, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def token(base: str, client_id: str, secret: str) -> str:
+    url = f"{base}/oauth/token"  # a local http URL this script built
+    request = urllib.request.Request(url, data=b"grant_type=client_credentials", method="POST")  # noqa: S310
+    request.add_header("Authorization", "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode())
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - a local URL we built
+        return str(json.load(response)["access_token"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--max-examples", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=20261130)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="contract-"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "REGISTRY_ENV": "development",
+        "REGISTRY_INSTANCE_PATH": str(workdir / "instance"),
+        "REGISTRY_KEYSTORE_DIR": str(workdir / "keys"),
+        "REGISTRY_ISSUER": base,
+        "REGISTRY_LOG_LEVEL": "WARNING",
+        "REGISTRY_RATELIMIT_VERIFY": "1000000/minute",
+        "REGISTRY_RATELIMIT_TOKEN": "1000000/minute",
+    }
+    flask(env, "db", "upgrade")
+    flask(env, "setup")
+    flask(env, "demo", "load")
+    holder = flask(env, "idp", "mint-holder-token", "--id", "11010519491231002X", "--name", "张三").strip()
+    server = subprocess.Popen(
+        [str(BIN / "flask"), "--app", "wsgi", "run", "--port", str(port)],
+        env=env,
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/openapi.json", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        tokens = {role: token(base, *credentials) for role, credentials in ROLES.items()}
+        tokens["holder"] = holder
+        tokens["anonymous"] = ""
+        totals: dict[str, str] = {}
+        failed = False
+        for role, bearer in tokens.items():
+            command = [
+                str(BIN / "schemathesis"),
+                "--config-file",
+                str(Path(__file__).with_name("schemathesis.toml")),
+                "run",
+                f"{base}/openapi.json",  # every check runs: schemathesis 4's default (see schemathesis.toml)
+                "--max-examples",
+                str(args.max_examples),
+                "--workers",
+                "2",
+                "--no-color",
+                "--suppress-health-check",
+                "all",
+                "--seed",
+                str(args.seed),  # the same cases each run, so CI is not a lottery; change it to explore
+            ]
+            if bearer:
+                command += ["-H", f"Authorization: Bearer {bearer}"]
+            started = time.monotonic()
+            run = subprocess.run(
+                command,
+                env={**env, "SCHEMATHESIS_HOOKS": "tests.contract.hooks"},
+                cwd=PROJECT,
+                capture_output=True,
+                text=True,
+            )
+            summary = run.stdout[run.stdout.find("SUMMARY") :] if "SUMMARY" in run.stdout else run.stdout[-3000:]
+            cases = re.search(r"(\d+) generated", run.stdout)
+            totals[role] = (
+                f"exit {run.returncode}, {cases.group(1) if cases else '?'} cases, {time.monotonic() - started:.0f} s"
+            )
+            print(f"== {role}: {totals[role]}", flush=True)
+            if run.returncode:
+                failed = True
+                print(run.stdout[-20000:])
+            else:
+                print(summary.strip().splitlines()[-1] if summary.strip() else "")
+        print("schemathesis per role: " + "; ".join(f"{r}: {t}" for r, t in totals.items()))
+        return 1 if failed else 0
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -21,6 +21,21 @@ from issuers.signing import DEFAULT_ALGORITHM, PrivateKey, SoftwareSigner, gener
 MIN_SECRET_LENGTH = 32
 
 
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write beside the target and rename, so a crash never leaves half a key file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 class Keystore:
     """Private keys as `<kid>.p8` files, encrypted with a secret from configuration.
 
@@ -50,18 +65,7 @@ class Keystore:
             serialization.PrivateFormat.PKCS8,
             serialization.BestAvailableEncryption(self._secret),
         )
-        self.directory.mkdir(parents=True, exist_ok=True)
-        # Write beside the target and rename, so a crash never leaves half a key file.
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(pem)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self._path(signer.kid))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(self._path(signer.kid), pem)
         with self._lock:
             self._loaded[signer.kid] = signer
         return signer
@@ -120,17 +124,7 @@ class DataKeys:
         key_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now // 10**9))}{now % 10**9:09d}{secrets.token_hex(2)}"
         nonce = os.urandom(12)
         wrapped = nonce + self._wrap.encrypt(nonce, AESGCM.generate_key(bit_length=256), key_id.encode())
-        self.directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(wrapped)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.directory / f"{self.PREFIX}{key_id}.key")
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(self.directory / f"{self.PREFIX}{key_id}.key", wrapped)
         return key_id
 
     def newest(self) -> tuple[str, bytes]:

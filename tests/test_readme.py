@@ -3,20 +3,14 @@ fresh folder, with only the port changed. A walkthrough a newcomer cannot follow
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from tests.served import BIN, PROJECT, demo_registry
 
 
 def walkthrough_blocks() -> list[str]:
@@ -27,38 +21,8 @@ def walkthrough_blocks() -> list[str]:
 
 @pytest.fixture
 def served_registry(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """`make run`'s registry (migrated, set up, demo loaded) on a free port, with its environment."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "REGISTRY_ENV": "development",
-        "REGISTRY_INSTANCE_PATH": str(tmp_path / "instance"),
-        "REGISTRY_KEYSTORE_DIR": str(tmp_path / "keys"),
-        "REGISTRY_ISSUER": base,
-        "REGISTRY_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(PROJECT),
-    }
-    env.pop("REGISTRY_DATABASE_URL", None)
-    flask = [str(BIN / "flask"), "--app", "wsgi"]
-    for command in (["db", "upgrade"], ["setup"], ["demo", "load"]):
-        subprocess.run([*flask, *command], env=env, cwd=PROJECT, check=True, capture_output=True)
-    server = subprocess.Popen(
-        [*flask, "run", "--port", str(port)], env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{base}/openapi.json", timeout=1):  # noqa: S310 - our local server
-                    break
-            except OSError:
-                time.sleep(0.1)
-        yield base, env
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with demo_registry(tmp_path) as served:
+        yield served
 
 
 def test_the_walkthrough_runs_as_written(served_registry: tuple[str, dict[str, str]], tmp_path: Path) -> None:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,28 +20,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from tests.served import BIN, PROJECT, demo_registry, flask
+
 ROLES = {  # who: how to get a token (demo clients, registry/demo.py)
     "admin": ("demo-admin", "demo-admin-secret"),
     "issuer": ("demo-market-issuer", "demo-market-secret"),
     "agency": ("demo-tax-agency", "demo-tax-secret"),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def flask(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", *args], env=env, cwd=PROJECT, capture_output=True, text=True
-    )
-    if done.returncode:
-        raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    return done.stdout
 
 
 def token(base: str, client_id: str, secret: str) -> str:
@@ -60,36 +43,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261130)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="contract-"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "REGISTRY_ENV": "development",
-        "REGISTRY_INSTANCE_PATH": str(workdir / "instance"),
-        "REGISTRY_KEYSTORE_DIR": str(workdir / "keys"),
-        "REGISTRY_ISSUER": base,
-        "REGISTRY_LOG_LEVEL": "WARNING",
-        "REGISTRY_RATELIMIT_VERIFY": "1000000/minute",
-        "REGISTRY_RATELIMIT_TOKEN": "1000000/minute",
-    }
-    flask(env, "db", "upgrade")
-    flask(env, "setup")
-    flask(env, "demo", "load")
-    holder = flask(env, "idp", "mint-holder-token", "--id", "11010519491231002X", "--name", "张三").strip()
-    server = subprocess.Popen(
-        [str(BIN / "flask"), "--app", "wsgi", "run", "--port", str(port)],
-        env=env,
-        cwd=PROJECT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/openapi.json", timeout=1)  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
+    # The fuzzer is not an attacker: rate limits out of its way.
+    limits = {"REGISTRY_RATELIMIT_VERIFY": "1000000/minute", "REGISTRY_RATELIMIT_TOKEN": "1000000/minute"}
+    with demo_registry(workdir, **limits) as (base, env):
+        holder = flask(env, "idp", "mint-holder-token", "--id", "11010519491231002X", "--name", "张三").strip()
         tokens = {role: token(base, *credentials) for role, credentials in ROLES.items()}
         tokens["holder"] = holder
         tokens["anonymous"] = ""
@@ -135,9 +92,6 @@ def main() -> int:
                 print(summary.strip().splitlines()[-1] if summary.strip() else "")
         print("schemathesis per role: " + "; ".join(f"{r}: {t}" for r, t in totals.items()))
         return 1 if failed else 0
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -105,11 +105,15 @@ class DataKeys:
     decrypts what it encrypted until a re-encryption has moved all rows to a newer one."""
 
     PREFIX = "data-"
+    # How long a process keeps encrypting with the newest key it saw before it looks for a newer one
+    # (a rotation by another process): listing the directory for every value cost 18% of issuance.
+    RECHECK_SECONDS = 5.0
 
     def __init__(self, keystore: Keystore) -> None:
         self.directory = keystore.directory
         self._wrap = AESGCM(HKDF(hashes.SHA256(), 32, salt=None, info=b"registry data keys").derive(keystore._secret))
         self._keys: dict[str, bytes] = {}
+        self._newest: tuple[str, float] | None = None  # id, and when it was looked up (monotonic)
         self._lock = threading.Lock()
 
     def ids(self) -> list[str]:
@@ -125,13 +129,17 @@ class DataKeys:
         nonce = os.urandom(12)
         wrapped = nonce + self._wrap.encrypt(nonce, AESGCM.generate_key(bit_length=256), key_id.encode())
         write_atomically(self.directory / f"{self.PREFIX}{key_id}.key", wrapped)
+        self._newest = (key_id, time.monotonic())
         return key_id
 
     def newest(self) -> tuple[str, bytes]:
-        """The id and key that encrypt now, made on first use."""
-        ids = self.ids()
-        key_id = ids[-1] if ids else self.create()
-        return key_id, self.get(key_id)
+        """The id and key that encrypt now, made on first use (looked up again every RECHECK_SECONDS)."""
+        cached = self._newest
+        if cached is None or time.monotonic() - cached[1] > self.RECHECK_SECONDS:
+            ids = self.ids()
+            cached = (ids[-1] if ids else self.create(), time.monotonic())
+            self._newest = cached
+        return cached[0], self.get(cached[0])
 
     def get(self, key_id: str) -> bytes:
         """The data key `key_id`; raise KeyNotFound or KeystoreError."""

@@ -17,6 +17,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -105,19 +106,11 @@ def main() -> None:
             service(BATCH)  # warm-up: loads the key, builds the field schema
             service_rate = median_rate(n, service)
             # The same with the access log switched off, to show what the log costs.
-            record = AccessLog.record
-            AccessLog.record = lambda self, actor, events: None  # type: ignore[method-assign]
-            try:
+            with mock.patch.object(AccessLog, "record", lambda self, actor, events: None):
                 no_log_rate = median_rate(n, service)
-            finally:
-                AccessLog.record = record  # type: ignore[method-assign]
             # And with personal data stored in clear, to show what encryption at rest costs.
-            seal = Cipher.seal
-            Cipher.seal = lambda self, plaintext, column: plaintext  # type: ignore[method-assign]
-            try:
+            with mock.patch.object(Cipher, "seal", lambda self, plaintext, column: plaintext):
                 clear_rate = median_rate(n, service)
-            finally:
-                Cipher.seal = seal  # type: ignore[method-assign]
 
             # The same claims and disclosures as a certificate the service issued.
             sample = db.session.query(Certificate).first()

@@ -212,11 +212,6 @@ def _birth_date(name: str, number: str, yyyymmdd: str, today: dt.date) -> dt.dat
     return birth
 
 
-def validate_citizen_id(value: str) -> str:
-    """Return a resident identity card number (GB 11643) if it is one; raise InvalidCode saying why not."""
-    return holder_document(HolderKind.PERSON, value).number
-
-
 def mask(kind: str, number: str) -> str:
     """A document number for display, by the rule of its kind (an unknown kind shows its last 2 only)."""
     if kind == HolderKind.PASSPORT and ":" in number:

@@ -17,7 +17,7 @@ from werkzeug.routing import BaseConverter, IntegerConverter, Map
 from issuers.atrest import Cipher
 from issuers.keystore import DataKeys, Keystore
 from registry import config as registry_config
-from registry.models import db
+from registry.models import INT64_MAX, db
 from registry.services import Runtime
 from registry.statuslists import StatusListPublisher
 from registry.tokens import IdentityProviderTrust
@@ -73,7 +73,7 @@ class Int64Converter(IntegerConverter):
     """`<int:...>` in a route matches only what a database column can hold; a larger number is a 404, not a 500."""
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", INT64_MAX)
         super().__init__(url_map, *args, **kwargs)
 
 

@@ -180,17 +180,25 @@ def setup() -> None:
     _reseal_all()  # certificates stored before personal data was encrypted at rest
 
 
+def _in_batches(step: Callable[[int], tuple[int, int | None]], progress: str | None = None) -> int:
+    """Run a paged change (`step(after)` returns how many it changed and the next cursor, None at the end),
+    committing each page, so an interrupted run keeps what it did and the next one goes on; return the total."""
+    total, cursor = 0, 0
+    while True:
+        done, next_cursor = step(cursor)
+        db.session.commit()
+        total += done
+        if done and progress:
+            click.echo(f"{progress} {total} so far")
+        if next_cursor is None:
+            return total
+        cursor = next_cursor
+
+
 def _reseal_all(batch: int = 500) -> None:
     """Re-seal every certificate not sealed with the newest data key, a committed batch at a time."""
     cipher = current_app.extensions["registry.cipher"]
-    total, cursor = 0, 0
-    while True:
-        done, next_cursor = reseal(db.session(), cipher, after=cursor, limit=batch)
-        db.session.commit()
-        total += done
-        if next_cursor is None:
-            break
-        cursor = next_cursor
+    total = _in_batches(lambda after: reseal(db.session(), cipher, after=after, limit=batch))
     click.echo(f"personal data sealed with data key {cipher.keys.newest()[0]}: {total} certificate(s) re-sealed")
 
 
@@ -362,16 +370,7 @@ def certificates_reidentify(batch: int) -> None:
     superseding the old one. Safe to interrupt and run again: each batch commits on its own.
     """
     lifecycle = services().lifecycle
-    total, cursor = 0, 0
-    while True:
-        done, next_cursor = lifecycle.reidentify_legacy(OPERATOR, after=cursor, limit=batch)
-        db.session.commit()
-        total += done
-        if done:
-            click.echo(f"re-identified {total} so far")
-        if next_cursor is None:
-            break
-        cursor = next_cursor
+    total = _in_batches(lambda after: lifecycle.reidentify_legacy(OPERATOR, after=after, limit=batch), "re-identified")
     click.echo(f"re-identified {total} certificate(s)")
 
 

@@ -27,6 +27,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, rel
 
 from issuers.atrest import Cipher
 
+# The largest integer either database stores in an id or index column: a larger one names nothing.
+INT64_MAX = 2**63 - 1
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)

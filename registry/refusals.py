@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from registry.accesslog import REFUSED, AccessLog, Event
 from registry.errors import RegistryError
 from registry.models import Certificate, Consent, LogEntry, Stamp
-from registry.principals import Principal
+from registry.principals import ANONYMOUS, Principal
 
 log = logging.getLogger(__name__)
 SUMMARY_EVERY = 60.0  # seconds between two summary lines of uncounted refusals
@@ -90,8 +90,8 @@ def record_refusal(
     subject = error.subject
     if subject is None and error.status in ACCESS_REFUSALS:
         subject = subject_of_path(session, path)
-    if subject is None and (actor.role == "anonymous" or error.status not in (401, 403)):
-        if actor.role == "anonymous":
+    if subject is None and (actor.role == ANONYMOUS.role or error.status not in (401, 403)):
+        if actor.role == ANONYMOUS.role:
             counter.add(error.code)
         return False
     subject = subject or Event("")

@@ -13,7 +13,7 @@ from issuers.holders import DOCUMENT_NAMES, HolderKind, holder_document
 from registry.api.documents import CREDIT_CODE_PATTERN, TYPE_CODE_PATTERN
 from registry.catalog import FIELD_TYPES
 from registry.certificates import MAX_BATCH
-from registry.models import REVOCATION_REASONS, CertificateStatus, Role, utcnow
+from registry.models import INT64_MAX, REVOCATION_REASONS, CertificateStatus, Role, utcnow
 from registry.sharing import personal_fields
 from verifiers.codes import validate_credit_code
 from verifiers.errors import InvalidCode
@@ -56,7 +56,6 @@ def TypeCode(**kwargs: Any) -> ma.fields.String:
 
 
 COMPACT_JWS = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
-INT64_MAX = 2**63 - 1  # the largest integer either database stores: anything larger names nothing
 
 
 def Int64(minimum: int = 0, **kwargs: Any) -> ma.fields.Integer:

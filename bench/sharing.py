@@ -27,10 +27,11 @@ def main() -> None:
     from registry.accesslog import init_log
     from registry.certificates import IssueRequest
     from registry.errors import RegistryError
-    from registry.models import Role, db
+    from registry.models import db
     from registry.principals import HOLDER_ROLE, OPERATOR, Principal, holder_ref
     from registry.services import services
     from registry.sharing import ShareRequest
+    from registry.vocabulary import Role
     from tests.factories import citizen_id, make_department, make_type
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from issuers.signing import Signer, sign
 from registry.errors import Forbidden, NotFound, ValidationFailed
-from registry.models import LogCheckpoint, LogEntry, LogHead, Role, utcnow
+from registry.models import LogCheckpoint, LogEntry, LogHead, utcnow
 from registry.principals import HOLDER_ROLE, Principal
+from registry.vocabulary import LEGACY_ACTIONS, Action, Outcome, Role
 from verifiers import formats
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import InvalidCheckpoint
@@ -30,21 +31,19 @@ from verifiers.formats import Checkpoint
 from verifiers.merkle import Frontier, consistency_proof, inclusion_proof, leaf_hash, root_hash
 
 HEAD_ID = 1
-OK = "ok"
-REFUSED = "refused"
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
     """What happened, to which certificate, why, and how it ended."""
 
-    action: str
+    action: Action | None  # None only for a refusal's subject: the refused endpoint names the action
     certificate: str | None = None
     holder_ref: str | None = None
     subject_department_id: int | None = None
     service_item: str | None = None
     reason: str | None = None
-    outcome: str = OK
+    outcome: Outcome = Outcome.OK
     error_code: str | None = None
 
 
@@ -68,15 +67,28 @@ _ENTRY_FIELDS = (
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+LEAF_FORMAT = 2
+
+
 def entry_bytes(values: dict[str, Any]) -> bytes:
-    """The bytes a leaf hashes: the entry's fields as compact JSON with sorted keys, time in ISO 8601 UTC."""
+    """The bytes a leaf hashes: the entry's fields as compact JSON with sorted keys, time in ISO 8601 UTC.
+
+    Format 2 adds `"v":2`. Format 1 (entries appended before migration 0009 renamed the actions) has no
+    `v` and hashes the action's legacy name from the pinned table `LEGACY_ACTIONS`, so old leaves keep
+    their bytes. Changing an entry's format changes its bytes either way, so it shows as a changed entry.
+    """
     canonical = {k: values[k] for k in _ENTRY_FIELDS}
     canonical["at"] = values["at"].astimezone(dt.UTC).isoformat()
+    leaf_format = values["leaf_format"]
+    if leaf_format == 1:
+        canonical["action"] = LEGACY_ACTIONS.get(canonical["action"], canonical["action"])
+    else:
+        canonical["v"] = leaf_format
     return _CANONICAL.encode(canonical).encode("utf-8")
 
 
 def _row_values(entry: LogEntry) -> dict[str, Any]:
-    return {k: getattr(entry, k) for k in _ENTRY_FIELDS}
+    return {k: getattr(entry, k) for k in (*_ENTRY_FIELDS, "leaf_format")}
 
 
 def checkpoint_document(checkpoint: LogCheckpoint, origin: str) -> dict[str, Any]:
@@ -128,7 +140,7 @@ class AuditReport:
 class EntryFilter:
     certificate: str | None = None
     department_id: int | None = None
-    action: str | None = None
+    action: Action | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
     holder_ref: str | None = None
@@ -171,6 +183,7 @@ class AccessLog:
                 "reason": event.reason,
                 "outcome": event.outcome,
                 "error_code": event.error_code,
+                "leaf_format": LEAF_FORMAT,
             }
             leaf = leaf_hash(entry_bytes(values))
             frontier.append(leaf)

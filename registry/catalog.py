@@ -15,6 +15,7 @@ from registry.accesslog import AccessLog, Event
 from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.models import CertificateType, Department
 from registry.principals import Principal
+from registry.vocabulary import Action
 from verifiers.identifiers import validate_type_code
 
 
@@ -72,7 +73,7 @@ class CatalogService:
         department = Department(credit_code=credit_code, name=name)
         self.session.add(department)
         self.session.flush()
-        AccessLog(self.session).record(actor, [Event("department.create", subject_department_id=department.id)])
+        AccessLog(self.session).record(actor, [Event(Action.DEPARTMENT_CREATE, subject_department_id=department.id)])
         return department
 
     def find_department(self, credit_code: str) -> Department | None:
@@ -123,7 +124,7 @@ class CatalogService:
         )
         self.session.add(ctype)
         self.session.flush()
-        AccessLog(self.session).record(actor, [Event("type.create", reason=f"type {code}")])
+        AccessLog(self.session).record(actor, [Event(Action.TYPE_CREATE, reason=f"type {code}")])
         return ctype
 
     def find_type(self, code: str) -> CertificateType | None:

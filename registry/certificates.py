@@ -23,16 +23,15 @@ from registry.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from registry.keys import KeyService
 from registry.models import (
     Certificate,
-    CertificateStatus,
     CertificateType,
     Department,
     IdempotencyRecord,
-    Role,
     utcnow,
 )
 from registry.principals import HOLDER_ROLE, Principal, holder_ref
 from registry.qr import RenderedQr, render, verification_url
 from registry.statuslists import StatusLists
+from registry.vocabulary import Action, CertificateStatus, Role
 from verifiers import formats
 from verifiers.errors import InvalidCode
 from verifiers.formats import status_list_url
@@ -93,7 +92,7 @@ class CertificateService:
         if idempotency_key is not None:
             record, replay = self._claim_idempotency_key(str(actor.client_id), idempotency_key, fingerprint)
             if replay is not None:
-                self.log.record(actor, [event("issue_replayed", c) for c in replay])
+                self.log.record(actor, [event(Action.CERTIFICATE_ISSUE_REPLAY, c) for c in replay])
                 return replay
         types = self._types_for(department, requests)
         validated = self._validate(requests, types)
@@ -121,7 +120,7 @@ class CertificateService:
         if record is not None:
             record.certificate_ids = [c.id for c in certificates]
             self.session.flush()
-        self.log.record(actor, [event("issue", c) for c in certificates])
+        self.log.record(actor, [event(Action.CERTIFICATE_ISSUE, c) for c in certificates])
         return certificates
 
     def _claim_idempotency_key(
@@ -266,7 +265,7 @@ class CertificateService:
             return query.where(Certificate.holder_ref == principal.holder_ref)
         raise Forbidden("this role may not read certificates", code="ROLE_NOT_PERMITTED")
 
-    def get(self, identifier: str, principal: Principal, action: str = "read") -> Certificate:
+    def get(self, identifier: str, principal: Principal, action: Action = Action.CERTIFICATE_READ) -> Certificate:
         """Return a certificate the principal may read, and log the read.
 
         Raise NotFound for one that is absent or not theirs; the error names the certificate's
@@ -285,7 +284,7 @@ class CertificateService:
 
     def qr(self, identifier: str, principal: Principal, fmt: str, disclose: set[str]) -> RenderedQr:
         """The QR code a holder shows: the compact form by default, or the SD-JWT with chosen disclosures."""
-        certificate = self.get(identifier, principal, action="qr")
+        certificate = self.get(identifier, principal, action=Action.CERTIFICATE_QR)
         if disclose:
             unknown = disclose - {"holder_id", *certificate.fields}
             if unknown:
@@ -315,7 +314,7 @@ class CertificateService:
         if after is not None:
             query = query.where(Certificate.id < after)
         page = list(self.session.scalars(query.order_by(Certificate.id.desc()).limit(limit)))
-        self.log.record(principal, [event("list", c) for c in page])
+        self.log.record(principal, [event(Action.CERTIFICATE_LIST, c) for c in page])
         return page
 
 
@@ -343,7 +342,7 @@ def status_condition(status: str, now: dt.datetime) -> ColumnElement[bool]:
     return Certificate.status == status
 
 
-def event(action: str, certificate: Certificate) -> Event:
+def event(action: Action, certificate: Certificate) -> Event:
     return Event(
         action,
         certificate=certificate.identifier,

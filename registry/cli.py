@@ -19,9 +19,10 @@ from registry.accesslog import AccessLog, checkpoint_document
 from registry.atrest import reseal
 from registry.errors import RegistryError
 from registry.keys import DEFAULT_SEAL_DAYS
-from registry.models import Role, Seal, SharingPolicy, db
+from registry.models import Seal, SharingPolicy, db
 from registry.principals import OPERATOR
 from registry.services import services
+from registry.vocabulary import Role, values
 from verifiers.errors import InvalidCheckpoint
 
 seal_cli = AppGroup("seal", help="Departments' seals and the registry's own keys.")
@@ -138,7 +139,7 @@ def seal_list() -> None:
 
 @client_cli.command("create")
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(Role.ALL), required=True)
+@click.option("--role", type=click.Choice(values(Role)), required=True)
 @click.option("--department", help="Credit code of the client's department (issuer, agency).")
 @_fail_on_registry_error
 def client_create(name: str, role: str, department: str | None) -> None:

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from registry.accesslog import AccessLog, Event
 from registry.errors import Unauthorized, ValidationFailed
-from registry.models import ApiClient, Department, Role
+from registry.models import ApiClient, Department
 from registry.principals import Principal
+from registry.vocabulary import Action, Role, values
 
 # scrypt with n=2^15, r=8: about 50 ms and 32 MiB per check, so a leaked table resists guessing.
 _SCRYPT = {"n": 2**15, "r": 8, "p": 1}
@@ -63,8 +64,8 @@ class ClientService:
         secret: str | None = None,
     ) -> tuple[ApiClient, str]:
         """Register a client; return it with its secret, which is shown this once and stored only hashed."""
-        if role not in Role.ALL:
-            raise ValidationFailed(f"unknown role {role!r}", errors={"role": [f"must be one of {Role.ALL}"]})
+        if role not in values(Role):
+            raise ValidationFailed(f"unknown role {role!r}", errors={"role": [f"must be one of {values(Role)}"]})
         if role in (Role.ISSUER, Role.AGENCY) and department is None:
             raise ValidationFailed(
                 f"a client with role {role} belongs to a department", errors={"department": ["required"]}
@@ -79,7 +80,9 @@ class ClientService:
         )
         self.session.add(client)
         self.session.flush()
-        event = Event("client.create", subject_department_id=client.department_id, reason=f"client {client.client_id}")
+        event = Event(
+            Action.CLIENT_CREATE, subject_department_id=client.department_id, reason=f"client {client.client_id}"
+        )
         AccessLog(self.session).record(actor, [event])
         return client, secret
 

@@ -5,9 +5,10 @@ Everything here is made up and clearly marked; the loader refuses to run outside
 
 from __future__ import annotations
 
-from registry.models import Role, db
+from registry.models import db
 from registry.principals import OPERATOR
 from registry.services import Services
+from registry.vocabulary import Role
 
 MARKET = ("11310000002418230T", "上海市市场监督管理局 (DEMO)")
 PROPERTY = ("11310000MB2F05123H", "上海市规划和自然资源局 (DEMO)")

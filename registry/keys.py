@@ -14,9 +14,10 @@ from issuers.sealimage import check_picture
 from issuers.signing import DEFAULT_ALGORITHM, Signer
 from registry.accesslog import AccessLog, Event
 from registry.errors import Conflict, NotFound, Unavailable, ValidationFailed
-from registry.models import Department, KeyPurpose, Seal, SealStatus, utcnow
+from registry.models import Department, Seal, utcnow
 from registry.principals import Principal
 from registry.sealcerts import SealCertificates
+from registry.vocabulary import Action, KeyPurpose, KeyStatus
 
 DEFAULT_SEAL_DAYS = 3 * 365
 DEFAULT_REGISTRY_KEY_DAYS = 365
@@ -50,14 +51,14 @@ class KeyService:
             purpose=KeyPurpose.SEAL if department else KeyPurpose.REGISTRY,
             department=department,
             public_jwk=signer.public_jwk(),
-            status=SealStatus.ACTIVE,
+            status=KeyStatus.ACTIVE,
             not_before=now,
             not_after=now + dt.timedelta(days=valid_days),
             created_at=now,
         )
         self.session.add(seal)
         self.session.flush()
-        self._log(actor, "key.create", seal)
+        self._log(actor, Action.KEY_CREATE, seal)
         if department is not None:
             self.certs.certify(seal, signer, actor=actor)
         return seal
@@ -68,29 +69,29 @@ class KeyService:
         previous = self._active(department)
         seal = self.create(department, actor=actor, alg=alg, now=now)
         for old in previous:
-            old.status = SealStatus.RETIRED
+            old.status = KeyStatus.RETIRED
             old.retired_at = now
-            self._log(actor, "key.retire", old)
+            self._log(actor, Action.KEY_RETIRE, old)
         self.session.flush()
         return seal
 
     def retire(self, kid: str, *, actor: Principal) -> Seal:
         seal = self.get(kid)
-        if seal.status != SealStatus.ACTIVE:
+        if seal.status != KeyStatus.ACTIVE:
             raise Conflict(f"key {kid} is {seal.status}, not active", code="KEY_NOT_ACTIVE")
-        seal.status = SealStatus.RETIRED
+        seal.status = KeyStatus.RETIRED
         seal.retired_at = utcnow()
         self.session.flush()
-        self._log(actor, "key.retire", seal)
+        self._log(actor, Action.KEY_RETIRE, seal)
         return seal
 
     def compromise(self, kid: str, at: dt.datetime, *, actor: Principal) -> Seal:
         """Mark a key compromised from `at` on: whatever it signed from then on is not to be trusted."""
         seal = self.get(kid)
-        seal.status = SealStatus.COMPROMISED
+        seal.status = KeyStatus.COMPROMISED
         seal.compromised_at = at
         self.session.flush()
-        self._log(actor, "key.compromise", seal)
+        self._log(actor, Action.KEY_COMPROMISE, seal)
         return seal
 
     def set_picture(self, kid: str, png: bytes, *, actor: Principal) -> Seal:
@@ -100,10 +101,10 @@ class KeyService:
             raise ValidationFailed(f"{kid} is not a department's seal", code="NOT_A_SEAL")
         seal.picture = check_picture(png)
         self.session.flush()
-        self._log(actor, "key.picture", seal)
+        self._log(actor, Action.KEY_PICTURE, seal)
         return seal
 
-    def _log(self, actor: Principal, action: str, seal: Seal) -> None:
+    def _log(self, actor: Principal, action: Action, seal: Seal) -> None:
         event = Event(action, subject_department_id=seal.department_id, reason=f"key {seal.kid}")
         AccessLog(self.session).record(actor, [event])
 
@@ -119,7 +120,7 @@ class KeyService:
         return seal
 
     def _active(self, department: Department | None, now: dt.datetime | None = None) -> list[Seal]:
-        query = select(Seal).where(Seal.status == SealStatus.ACTIVE)
+        query = select(Seal).where(Seal.status == KeyStatus.ACTIVE)
         if department is None:
             query = query.where(Seal.purpose == KeyPurpose.REGISTRY)
         else:

@@ -20,18 +20,19 @@ from registry.accesslog import AccessLog
 from registry.catalog import field_schema, to_claims
 from registry.certificates import CertificateService, IssueRequest, checked_identifier, event
 from registry.errors import Conflict, NotFound, ValidationFailed
-from registry.models import REVOCATION_REASONS, Certificate, CertificateStatus, utcnow
+from registry.models import Certificate, utcnow
 from registry.principals import Principal
 from registry.statuslists import StatusLists
+from registry.vocabulary import Action, CertificateStatus, RevocationReason, values
 from verifiers.identifiers import is_legacy, parse_any
 
 S = CertificateStatus
 # The statuses (as of now) from which each change may be made.
 ALLOWED = {
-    "suspend": {S.VALID},
-    "reinstate": {S.SUSPENDED},
-    "revoke": {S.VALID, S.SUSPENDED, S.EXPIRED},
-    "amend": {S.VALID},
+    Action.CERTIFICATE_SUSPEND: {S.VALID},
+    Action.CERTIFICATE_REINSTATE: {S.SUSPENDED},
+    Action.CERTIFICATE_REVOKE: {S.VALID, S.SUSPENDED, S.EXPIRED},
+    Action.CERTIFICATE_AMEND: {S.VALID},
 }
 
 
@@ -42,7 +43,7 @@ class LifecycleService:
         self.log = AccessLog(session)
         self.lists = StatusLists(session)
 
-    def _own(self, identifier: str, actor: Principal, change: str) -> Certificate:
+    def _own(self, identifier: str, actor: Principal, change: Action) -> Certificate:
         """The actor's department's certificate, locked for the change; NotFound for anyone else's."""
         checked_identifier(identifier)
         certificate = self.session.scalar(
@@ -58,32 +59,35 @@ class LifecycleService:
             raise error
         status = certificate.status_at(utcnow())
         if status not in ALLOWED[change]:
-            raise Conflict(f"a {status} certificate cannot be changed by {change}", code="INVALID_TRANSITION")
+            verb = change.partition(":")[2]
+            raise Conflict(f"a {status} certificate cannot be changed by {verb}", code="INVALID_TRANSITION")
         return certificate
 
     def suspend(self, identifier: str, actor: Principal, reason: str | None = None) -> Certificate:
-        certificate = self._own(identifier, actor, "suspend")
+        certificate = self._own(identifier, actor, Action.CERTIFICATE_SUSPEND)
         certificate.status, certificate.status_reason = S.SUSPENDED, None
-        self._changed(actor, "suspend", certificate, reason)
+        self._changed(actor, Action.CERTIFICATE_SUSPEND, certificate, reason)
         return certificate
 
     def reinstate(self, identifier: str, actor: Principal, reason: str | None = None) -> Certificate:
-        certificate = self._own(identifier, actor, "reinstate")
+        certificate = self._own(identifier, actor, Action.CERTIFICATE_REINSTATE)
         certificate.status, certificate.status_reason = S.VALID, None
-        self._changed(actor, "reinstate", certificate, reason)
+        self._changed(actor, Action.CERTIFICATE_REINSTATE, certificate, reason)
         return certificate
 
     def revoke(self, identifier: str, actor: Principal, reason: str) -> Certificate:
-        if reason not in REVOCATION_REASONS:
-            raise ValidationFailed("unknown revocation reason", errors={"reason": [f"one of {REVOCATION_REASONS}"]})
-        certificate = self._own(identifier, actor, "revoke")
+        if reason not in values(RevocationReason):
+            raise ValidationFailed(
+                "unknown revocation reason", errors={"reason": [f"one of {values(RevocationReason)}"]}
+            )
+        certificate = self._own(identifier, actor, Action.CERTIFICATE_REVOKE)
         certificate.status, certificate.status_reason = S.REVOKED, reason
-        self._changed(actor, "revoke", certificate, reason)
+        self._changed(actor, Action.CERTIFICATE_REVOKE, certificate, reason)
         return certificate
 
     def amend(self, identifier: str, actor: Principal, fields: dict[str, Any], **validity: Any) -> Certificate:
         """Issue the next version with new field values (all of them), superseding this one."""
-        old = self._own(identifier, actor, "amend")
+        old = self._own(identifier, actor, Action.CERTIFICATE_AMEND)
         try:
             values = to_claims(field_schema(old.type).load(fields))
         except ValidationError as e:
@@ -93,7 +97,7 @@ class LifecycleService:
         valid_until = validity.get("valid_until", old.valid_until)
         if valid_until is not None and valid_until <= valid_from:
             raise ValidationFailed("valid_until must be after valid_from", errors={"valid_until": ["too early"]})
-        return self._successor(old, actor, "amend", values, valid_from, valid_until)
+        return self._successor(old, actor, Action.CERTIFICATE_AMEND, values, valid_from, valid_until)
 
     def reidentify_legacy(self, actor: Principal, *, after: int = 0, limit: int = 500) -> tuple[int, int | None]:
         """Re-issue, under a conforming identifier, the certificates of ids after `after` (a page of `limit`)
@@ -119,7 +123,9 @@ class LifecycleService:
             if not is_legacy(old.identifier) or old.status_at(now) not in (S.VALID, S.SUSPENDED):
                 continue
             status = old.status
-            new = self._successor(old, actor, "reidentify", dict(old.fields), old.valid_from, old.valid_until)
+            new = self._successor(
+                old, actor, Action.CERTIFICATE_REIDENTIFY, dict(old.fields), old.valid_from, old.valid_until
+            )
             if status == S.SUSPENDED:
                 new.status = S.SUSPENDED
                 self.lists.changed(new.status_list)
@@ -131,7 +137,7 @@ class LifecycleService:
         self,
         old: Certificate,
         actor: Principal,
-        action: str,
+        action: Action,
         values: dict[str, Any],
         valid_from: dt.datetime,
         valid_until: dt.datetime | None,
@@ -155,14 +161,14 @@ class LifecycleService:
         row = self.certificates.sign(
             old.department, old.type, request, values, signer, now, ident.next_version(), slot, old
         )
-        old.status, old.status_reason = S.SUPERSEDED, "superseded"
+        old.status, old.status_reason = S.SUPERSEDED, RevocationReason.SUPERSEDED
         self.lists.changed(old.status_list)
         self.session.add(new := Certificate(**row))
         self.session.flush()
-        self.log.record(actor, [event("superseded", old), event(action, new)])
+        self.log.record(actor, [event(Action.CERTIFICATE_SUPERSEDE, old), event(action, new)])
         return new
 
-    def _changed(self, actor: Principal, action: str, certificate: Certificate, reason: str | None) -> None:
+    def _changed(self, actor: Principal, action: Action, certificate: Certificate, reason: str | None) -> None:
         self.lists.changed(certificate.status_list)
         self.session.flush()
         self.log.record(actor, [replace(event(action, certificate), reason=reason)])

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -26,6 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
 
 from issuers.atrest import Cipher
+from registry.vocabulary import CertificateStatus, KeyStatus, StampStatus
 
 # The largest integer either database stores in an id or index column: a larger one names nothing.
 INT64_MAX = 2**63 - 1
@@ -124,18 +126,6 @@ class Department(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class SealStatus:
-    ACTIVE = "active"
-    RETIRED = "retired"
-    COMPROMISED = "compromised"
-
-
-class KeyPurpose:
-    SEAL = "seal"  # a department's electronic seal: signs certificates and stamps documents
-    REGISTRY = "registry"  # the registry's own key: signs access tokens
-    CA = "ca"  # the registry's certificate authority: signs seals' X.509 certificates, nothing else
-
-
 class Seal(Model):
     """A signing key: a department's seal or one of the registry's own keys. Rows are never deleted."""
 
@@ -147,7 +137,7 @@ class Seal(Model):
     purpose: Mapped[str] = mapped_column(String(16))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     public_jwk: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(16), default=SealStatus.ACTIVE)
+    status: Mapped[str] = mapped_column(String(16), default=KeyStatus.ACTIVE)
     not_before: Mapped[dt.datetime]
     not_after: Mapped[dt.datetime]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -187,13 +177,6 @@ class CertificateType(Model):
     issuers: Mapped[list[Department]] = relationship(secondary=type_issuers)
 
 
-class Role:
-    ADMIN = "admin"
-    ISSUER = "issuer"
-    AGENCY = "agency"
-    ALL = (ADMIN, ISSUER, AGENCY)
-
-
 class ApiClient(Model):
     __tablename__ = "api_clients"
 
@@ -207,19 +190,6 @@ class ApiClient(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     department: Mapped[Department | None] = relationship()
-
-
-class CertificateStatus:
-    VALID = "valid"
-    SUSPENDED = "suspended"
-    REVOKED = "revoked"
-    SUPERSEDED = "superseded"
-    # Never stored: a valid certificate past its validity is expired, so expiry needs no job to run.
-    EXPIRED = "expired"
-    ALL = (VALID, SUSPENDED, REVOKED, SUPERSEDED, EXPIRED)
-
-
-REVOCATION_REASONS = ("issued_in_error", "superseded", "cancelled_by_holder", "license_withdrawn")
 
 
 class StatusList(Model):
@@ -330,6 +300,9 @@ class LogEntry(Model):
     reason: Mapped[str | None] = mapped_column(String(500))
     outcome: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(64))
+    # How the leaf's bytes are made from the fields (registry.accesslog.entry_bytes): 1 for entries appended
+    # before migration 0009, which hash their action's legacy name; 2 since.
+    leaf_format: Mapped[int] = mapped_column(SmallInteger, default=2)
     leaf_hash: Mapped[str] = mapped_column(String(64))
 
     actor_department: Mapped[Department | None] = relationship(foreign_keys=[actor_department_id])
@@ -439,11 +412,6 @@ class SharedCopy(Model):
     grant_id: Mapped[int] = mapped_column(ForeignKey("sharing_grants.id"), index=True)
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
-
-
-class StampStatus:
-    VALID = "valid"
-    REVOKED = "revoked"
 
 
 class Stamp(Model):

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from issuers.holders import mask
 from registry.keys import published_jwk
-from registry.models import CertificateType, Department, StampStatus, db, utcnow
+from registry.models import CertificateType, Department, db, utcnow
 from registry.services import services
+from registry.vocabulary import StampStatus
 from verifiers.jose import key_status
 
 bp = Blueprint("pages", __name__)

@@ -22,10 +22,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.accesslog import REFUSED, AccessLog, Event
+from registry.accesslog import AccessLog, Event
 from registry.errors import RegistryError
 from registry.models import Certificate, Consent, LogEntry, Stamp
 from registry.principals import ANONYMOUS, Principal
+from registry.vocabulary import Action, Outcome
 
 log = logging.getLogger(__name__)
 SUMMARY_EVERY = 60.0  # seconds between two summary lines of uncounted refusals
@@ -40,7 +41,7 @@ def subject_of_path(session: Session, path: Mapping[str, Any]) -> Event | None:
         certificate = session.scalar(select(Certificate).where(Certificate.identifier == path["identifier"]))
         if certificate is not None:
             return Event(
-                "",
+                None,
                 certificate=certificate.identifier,
                 holder_ref=certificate.holder_ref,
                 subject_department_id=certificate.department_id,
@@ -48,11 +49,11 @@ def subject_of_path(session: Session, path: Mapping[str, Any]) -> Event | None:
     if isinstance(path.get("consent_id"), int):
         consent = session.get(Consent, path["consent_id"])
         if consent is not None:
-            return Event("", holder_ref=consent.holder_ref, subject_department_id=consent.agency_id)
+            return Event(None, holder_ref=consent.holder_ref, subject_department_id=consent.agency_id)
     if isinstance(path.get("reference"), str):
         stamp = session.scalar(select(Stamp).where(Stamp.reference == path["reference"]))
         if stamp is not None:
-            return Event("", subject_department_id=stamp.department_id, reason=f"stamp {stamp.reference}")
+            return Event(None, subject_department_id=stamp.department_id, reason=f"stamp {stamp.reference}")
     return None
 
 
@@ -81,7 +82,7 @@ def record_refusal(
     actor: Principal,
     error: RegistryError,
     *,
-    action: str,
+    action: Action,
     path: Mapping[str, Any],
     counter: RefusalCounter,
 ) -> bool:
@@ -94,12 +95,16 @@ def record_refusal(
         if actor.role == ANONYMOUS.role:
             counter.add(error.code)
         return False
-    subject = subject or Event("")
+    subject = subject or Event(None)
     certificate = subject.certificate
     if certificate is None and isinstance(path.get("identifier"), str):
         certificate = path["identifier"][: LogEntry.certificate.type.length]
     event = replace(
-        subject, action=subject.action or action, certificate=certificate, outcome=REFUSED, error_code=error.code
+        subject,
+        action=subject.action or action,
+        certificate=certificate,
+        outcome=Outcome.REFUSED,
+        error_code=error.code,
     )
     AccessLog(session).record(actor, [event])
     return True

@@ -18,8 +18,9 @@ from issuers.signing import SoftwareSigner
 from issuers.x509ca import from_pem, issue_seal_certificate, make_crl, make_root, to_pem
 from registry.accesslog import AccessLog, Event
 from registry.errors import Unavailable, ValidationFailed
-from registry.models import KeyPurpose, Seal, SealStatus, utcnow
+from registry.models import Seal, utcnow
 from registry.principals import Principal
+from registry.vocabulary import Action, KeyPurpose, KeyStatus
 
 CA_YEARS = 20
 
@@ -36,7 +37,7 @@ class SealCertificates:
     def find_ca(self) -> Seal | None:
         """The registry's active CA, or None before `flask setup` made it."""
         return self.session.scalar(
-            select(Seal).where(Seal.purpose == KeyPurpose.CA, Seal.status == SealStatus.ACTIVE).order_by(Seal.id.desc())
+            select(Seal).where(Seal.purpose == KeyPurpose.CA, Seal.status == KeyStatus.ACTIVE).order_by(Seal.id.desc())
         )
 
     def get_ca(self) -> Seal:
@@ -61,7 +62,7 @@ class SealCertificates:
             purpose=KeyPurpose.CA,
             department=None,
             public_jwk=signer.public_jwk(),
-            status=SealStatus.ACTIVE,
+            status=KeyStatus.ACTIVE,
             not_before=now,
             not_after=not_after,
             created_at=now,
@@ -70,7 +71,9 @@ class SealCertificates:
         )
         self.session.add(ca)
         self.session.flush()
-        AccessLog(self.session).record(actor, [Event("key.create", reason=f"key {ca.kid} (certificate authority)")])
+        AccessLog(self.session).record(
+            actor, [Event(Action.KEY_CREATE, reason=f"key {ca.kid} (certificate authority)")]
+        )
         return ca
 
     def root(self) -> x509.Certificate:
@@ -105,7 +108,7 @@ class SealCertificates:
         seal.certificate_pem = to_pem(certificate)
         self.session.flush()
         AccessLog(self.session).record(
-            actor, [Event("key.certify", subject_department_id=seal.department_id, reason=f"key {seal.kid}")]
+            actor, [Event(Action.KEY_CERTIFY, subject_department_id=seal.department_id, reason=f"key {seal.kid}")]
         )
         return seal
 
@@ -136,7 +139,7 @@ class SealCertificates:
         compromised = self.session.scalars(
             select(Seal).where(
                 Seal.purpose == KeyPurpose.SEAL,
-                Seal.status == SealStatus.COMPROMISED,
+                Seal.status == KeyStatus.COMPROMISED,
                 Seal.certificate_pem.is_not(None),
             )
         )

@@ -18,18 +18,16 @@ from sqlalchemy.orm import Session
 
 from issuers import sdjwt
 from issuers.signing import sign
-from registry.accesslog import REFUSED, AccessLog, Event
+from registry.accesslog import AccessLog, Event
 from registry.catalog import CatalogService
 from registry.certificates import status_condition
 from registry.errors import Conflict, Forbidden, NotFound, RegistryError, ValidationFailed
 from registry.keys import KeyService
 from registry.models import (
     Certificate,
-    CertificateStatus,
     CertificateType,
     Consent,
     Department,
-    Role,
     ServiceItem,
     SharedCopy,
     SharingGrant,
@@ -37,6 +35,7 @@ from registry.models import (
     utcnow,
 )
 from registry.principals import HOLDER_ROLE, Principal, holder_ref
+from registry.vocabulary import Action, CertificateStatus, Outcome, Role
 from verifiers import formats
 from verifiers.copies import b64_sha256, form_digest
 
@@ -99,7 +98,7 @@ class SharingService:
         item = ServiceItem(code=code, name=name)
         self.session.add(item)
         self.session.flush()
-        self.log.record(actor, [Event("service_item.create", service_item=code)])
+        self.log.record(actor, [Event(Action.SERVICE_ITEM_CREATE, service_item=code)])
         return item
 
     def find_item(self, code: str) -> ServiceItem | None:
@@ -142,7 +141,7 @@ class SharingService:
         )
         self.session.add(policy)
         self.session.flush()
-        self.log.record(actor, [_policy_event("sharing_policy.create", policy)])
+        self.log.record(actor, [_policy_event(Action.SHARING_POLICY_CREATE, policy)])
         return policy
 
     def get_policy(self, policy_id: int) -> SharingPolicy:
@@ -176,7 +175,7 @@ class SharingService:
             policy.active = active
         policy.updated_at = utcnow()
         self.session.flush()
-        self.log.record(actor, [_policy_event("sharing_policy.update", policy)])
+        self.log.record(actor, [_policy_event(Action.SHARING_POLICY_UPDATE, policy)])
         return policy
 
     def list_policies(self, *, include_withdrawn: bool = False) -> list[SharingPolicy]:
@@ -208,7 +207,7 @@ class SharingService:
         consent = Consent(holder_ref=ref, agency=agency, service_item=item)
         self.session.add(consent)
         self.session.flush()
-        self.log.record(holder, [_consent_event("consent.grant", consent)])
+        self.log.record(holder, [_consent_event(Action.CONSENT_GRANT, consent)])
         return consent, True
 
     def withdraw_consent(self, holder: Principal, consent_id: int) -> Consent:
@@ -218,12 +217,12 @@ class SharingService:
         if consent is None or consent.holder_ref != ref:
             error = NotFound(f"no consent {consent_id} of yours", code="CONSENT_NOT_FOUND")
             if consent is not None:  # another holder's: the refusal goes on that holder's record
-                error.subject = _consent_event("consent.withdraw", consent)
+                error.subject = _consent_event(Action.CONSENT_WITHDRAW, consent)
             raise error
         if consent.withdrawn_at is None:
             consent.withdrawn_at = utcnow()
             self.session.flush()
-            self.log.record(holder, [_consent_event("consent.withdraw", consent)])
+            self.log.record(holder, [_consent_event(Action.CONSENT_WITHDRAW, consent)])
         return consent
 
     def consents(self, holder: Principal) -> list[Consent]:
@@ -252,11 +251,11 @@ class SharingService:
             raise Forbidden("only a relying agency's client may request sharing", code="ROLE_NOT_PERMITTED")
         ref = holder_ref(self.holder_key, request.holder_kind, request.holder_id)
         refusal = Event(
-            "share",
+            Action.CERTIFICATE_SHARE,
             holder_ref=ref,
             service_item=request.service_item,
             reason=request.reason,
-            outcome=REFUSED,
+            outcome=Outcome.REFUSED,
         )
 
         def refuse(error: RegistryError) -> RegistryError:
@@ -362,7 +361,7 @@ class SharingService:
             agency_client,
             [
                 Event(
-                    "share",
+                    Action.CERTIFICATE_SHARE,
                     # One entry per request; it names the certificate when one was shared (the grant's
                     # reference, in the copies' annotations, lists them all).
                     certificate=certificates[0].identifier if len(certificates) == 1 else None,
@@ -447,7 +446,7 @@ def personal_fields(ctype: CertificateType) -> set[str]:
     return {spec["name"] for spec in ctype.fields if spec.get("personal")} | {FULL_ID}
 
 
-def _policy_event(action: str, policy: SharingPolicy) -> Event:
+def _policy_event(action: Action, policy: SharingPolicy) -> Event:
     return Event(
         action,
         subject_department_id=policy.agency_id,
@@ -456,7 +455,7 @@ def _policy_event(action: str, policy: SharingPolicy) -> Event:
     )
 
 
-def _consent_event(action: str, consent: Consent) -> Event:
+def _consent_event(action: Action, consent: Consent) -> Event:
     return Event(
         action,
         holder_ref=consent.holder_ref,

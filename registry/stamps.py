@@ -22,10 +22,11 @@ from issuers.signing import Signer, SoftwareSigner, public_jwk, sign
 from registry.accesslog import AccessLog, Event
 from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.keys import KeyService, published_jwk
-from registry.models import Department, KeyPurpose, Seal, ServiceItem, Stamp, StampStatus, utcnow
+from registry.models import Department, Seal, ServiceItem, Stamp, utcnow
 from registry.principals import ANONYMOUS, Principal
 from registry.statuslists import StatusLists
 from registry.verification import VerificationService
+from registry.vocabulary import Action, KeyPurpose, StampStatus
 from verifiers import Check, MalformedToken, VerificationFailed, formats
 from verifiers.formats import status_list_url
 from verifiers.jose import key_status
@@ -117,7 +118,7 @@ class StampService:
             stamp.signed = self._detached(stamp, department, seal, signer, now)
         self.session.add(stamp)
         self.session.flush()
-        self.log.record(actor, [_event("stamp", stamp)])
+        self.log.record(actor, [_event(Action.STAMP_CREATE, stamp)])
         return StampResult(stamp, pdf)
 
     def _stamp_pdf(
@@ -182,14 +183,14 @@ class StampService:
             error = NotFound(f"no stamp {reference} of your department", code="STAMP_NOT_FOUND")
             other = self.find(reference)
             if other is not None:  # another department's: the refusal goes on its record
-                error.subject = _event("stamp.revoke", other, reason)
+                error.subject = _event(Action.STAMP_REVOKE, other, reason)
             raise error
         if stamp.status == StampStatus.REVOKED:
             raise Conflict("the stamp is already revoked", code="INVALID_TRANSITION")
         stamp.status, stamp.revoked_at, stamp.revocation_reason = StampStatus.REVOKED, utcnow(), reason
         StatusLists(self.session).changed(stamp.status_list)
         self.session.flush()
-        self.log.record(actor, [_event("stamp.revoke", stamp, reason)])
+        self.log.record(actor, [_event(Action.STAMP_REVOKE, stamp, reason)])
         return stamp
 
     # Verifying ----------------------------------------------------------------------------------
@@ -268,9 +269,9 @@ class StampService:
     def _log_verification(self, result: StampCheck) -> None:
         failed = next((c.code for c in result.checks if not c.passed), None)
         if result.record is not None:
-            event = _event("stamp.verify", result.record, error_code=failed)
+            event = _event(Action.STAMP_VERIFY, result.record, error_code=failed)
         else:
-            event = Event("stamp.verify", error_code=failed)
+            event = Event(Action.STAMP_VERIFY, error_code=failed)
         self.log.record(ANONYMOUS, [event])
 
 
@@ -290,7 +291,7 @@ def _record_status(record: Stamp | None) -> Check:
     return Check("status", True, "OK")
 
 
-def _event(action: str, stamp: Stamp, reason: str | None = None, error_code: str | None = None) -> Event:
+def _event(action: Action, stamp: Stamp, reason: str | None = None, error_code: str | None = None) -> Event:
     text = f"stamp {stamp.reference} ({stamp.kind})" + (f": {reason}" if reason else "")
     return Event(
         action,

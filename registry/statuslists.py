@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from issuers.signing import Signer, sign
 from registry.errors import NotFound
-from registry.models import Certificate, CertificateStatus, Stamp, StampStatus, StatusList, utcnow
+from registry.models import Certificate, Stamp, StatusList, utcnow
+from registry.vocabulary import CertificateStatus, StampStatus
 from verifiers import formats
 from verifiers.formats import status_list_url
 

@@ -23,8 +23,9 @@ from issuers.signing import jws_encode
 from registry.clients import ClientService
 from registry.errors import Unauthorized
 from registry.keys import KeyService, published_jwk
-from registry.models import ApiClient, KeyPurpose, SealStatus, utcnow
+from registry.models import ApiClient, utcnow
 from registry.principals import Principal
+from registry.vocabulary import KeyPurpose, KeyStatus
 from verifiers.errors import InvalidCode
 from verifiers.jose import key_status
 from verifiers.jwk import UnusableKey, public_key
@@ -93,7 +94,7 @@ class AccessTokens:
         seal = self.keys.find(str(header.get("kid", "")))
         if seal is None or seal.purpose != KeyPurpose.REGISTRY:
             raise Unauthorized("the token is signed with an unknown key")
-        if seal.status == SealStatus.COMPROMISED:
+        if seal.status == KeyStatus.COMPROMISED:
             raise Unauthorized("the token is signed with a compromised key")
         claims = _decode(token, _public_key(seal.public_jwk), seal.alg, issuer=self.issuer, audience=self.audience)
         # The key rules of every registry-signed token (verifiers.jose): a retired key vouches only for

@@ -16,6 +16,7 @@ from registry.errors import RegistryError
 from registry.models import db
 from registry.principals import ANONYMOUS
 from registry.refusals import RefusalCounter, record_refusal
+from registry.vocabulary import Action
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if refused is not None:
             try:
-                action = g.get("action") or request.endpoint or "unknown"
+                action = g.get("action") or Action.API_REQUEST
                 principal = g.get("principal") or ANONYMOUS
                 path = request.view_args or {}
                 if record_refusal(db.session(), principal, refused, action=action, path=path, counter=counter):

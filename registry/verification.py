@@ -16,6 +16,7 @@ from registry.keys import KeyService
 from registry.models import Certificate, utcnow
 from registry.principals import ANONYMOUS
 from registry.statuslists import PURPOSES, StatusListPublisher, StatusLists
+from registry.vocabulary import Action
 from verifiers import (
     Check,
     MalformedToken,
@@ -59,7 +60,7 @@ class VerificationService:
 
         With an annotation, check an annotated copy as used by `agency` (a credit code) as well.
         """
-        action = "verify" if annotation is None else "verify_copy"
+        action = Action.CERTIFICATE_VERIFY if annotation is None else Action.COPY_VERIFY
         try:
             token = token_from_presented(presented)
         except MalformedToken as e:
@@ -132,7 +133,7 @@ class VerificationService:
         claims = formats.bundle_claims(self.issuer, int(utcnow().timestamp()), self.keys.jwks(), status_lists)
         return sign(claims, signer, formats.BUNDLE)
 
-    def _log(self, claims: dict[str, Any], result: VerificationResult, action: str) -> None:
+    def _log(self, claims: dict[str, Any], result: VerificationResult, action: Action) -> None:
         identifier = claims.get("jti") if isinstance(claims.get("jti"), str) else None
         if identifier and not identifier.startswith(IDENTIFIER_ROOT + "."):
             identifier = f"{IDENTIFIER_ROOT}.{identifier}"  # the compact form leaves the fixed root out

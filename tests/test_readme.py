@@ -46,8 +46,8 @@ def test_the_walkthrough_runs_as_written(served_registry: tuple[str, dict[str, s
     assert '"identifier": "1.2.156.3005.2.11310000002418230T001.11310000002418230T.' in out
     assert out.count('"valid":true') == 2  # the certificate online, then the annotated copy
     assert "signature    OK" in out and "status       OK" in out  # the offline check
-    assert "share refused CONSENT_REQUIRED SH-TAX-REG-001" in out  # the holder sees the refusal
-    assert "share ok None SH-TAX-REG-001" in out  # and the granted request
+    assert "certificate:share refused CONSENT_REQUIRED SH-TAX-REG-001" in out  # the holder sees the refusal
+    assert "certificate:share ok None SH-TAX-REG-001" in out  # and the granted request
     assert out.count('"valid":false') == 1 and '"code":"SUSPENDED"' in out  # the check after suspension
     assert "OK: every entry gives its leaf, and the tree gives every signed root" in out  # flask audit verify
     assert not list(PROJECT.glob("certificate.json"))  # nothing written into the checkout

@@ -12,6 +12,7 @@ from registry.errors import Forbidden, Unauthorized
 from registry.principals import HOLDER_ROLE, Principal, holder_ref
 from registry.services import services
 from registry.tokens import ACCESS_TOKEN_TYP, ID_TOKEN_TYP, unverified_header
+from registry.vocabulary import Action
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,7 +39,7 @@ def authenticate() -> Principal:
     raise Unauthorized(f"a token of type {header.get('typ')!r} is not accepted here")
 
 
-def requires(*roles: str, action: str) -> Callable[[F], F]:
+def requires(*roles: str, action: Action) -> Callable[[F], F]:
     """Let only a caller with one of `roles` through; the principal is then `g.principal`.
 
     `action` names what the view does in the access log, where refusals are recorded too.

@@ -17,8 +17,9 @@ from registry.api.schemas import (
     DepartmentIn,
     DepartmentOut,
 )
-from registry.models import ApiClient, CertificateType, Department, Role
+from registry.models import ApiClient, CertificateType, Department
 from registry.services import services
+from registry.vocabulary import Action, Role
 
 blp = RegistryBlueprint("catalog", __name__, url_prefix="/api/v1", description="Departments, types and clients")
 
@@ -31,7 +32,7 @@ class Departments(MethodView):
         """List departments (public)."""
         return services().catalog.list_departments()
 
-    @requires(Role.ADMIN, action="department.create")
+    @requires(Role.ADMIN, action=Action.DEPARTMENT_CREATE)
     @blp.arguments(DepartmentIn)
     @blp.response(201, DepartmentOut)
     def post(self, data: dict[str, Any]) -> Department:
@@ -56,7 +57,7 @@ class CertificateTypes(MethodView):
         """List certificate types with their fields and issuers (public)."""
         return services().catalog.list_types()
 
-    @requires(Role.ADMIN, action="type.create")
+    @requires(Role.ADMIN, action=Action.TYPE_CREATE)
     @blp.arguments(CertificateTypeIn)
     @blp.response(201, CertificateTypeOut)
     def post(self, data: dict[str, Any]) -> CertificateType:
@@ -83,13 +84,13 @@ def certificate_type(code: str) -> CertificateType:
 
 @blp.route("/clients")
 class Clients(MethodView):
-    @requires(Role.ADMIN, action="client.list")
+    @requires(Role.ADMIN, action=Action.CLIENT_LIST)
     @blp.response(200, ClientOut(many=True))
     def get(self) -> list[ApiClient]:
         """List API clients (admin)."""
         return services().clients.list()
 
-    @requires(Role.ADMIN, action="client.create")
+    @requires(Role.ADMIN, action=Action.CLIENT_CREATE)
     @blp.arguments(ClientIn)
     @blp.response(201, ClientCreated)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -26,10 +26,11 @@ from registry.api.schemas import (
 )
 from registry.certificates import CertificateFilter, IssueRequest, request_fingerprint
 from registry.errors import Forbidden, NotFound
-from registry.models import Certificate, Department, Role, db
+from registry.models import Certificate, Department, db
 from registry.principals import HOLDER_ROLE
 from registry.qr import FORMATS
 from registry.services import services
+from registry.vocabulary import Action, Role
 
 blp = RegistryBlueprint(
     "certificates", __name__, url_prefix="/api/v1/certificates", description="Issuing and reading certificates"
@@ -70,7 +71,7 @@ def _issue(items: list[dict[str, Any]], headers: dict[str, Any]) -> list[Certifi
 
 @blp.route("")
 class Certificates(MethodView):
-    @requires(Role.ISSUER, action="issue")
+    @requires(Role.ISSUER, action=Action.CERTIFICATE_ISSUE)
     @blp.arguments(IdempotencyHeader, location="headers")
     @blp.arguments(CertificateIn)
     @blp.response(201, CertificateOut)
@@ -78,7 +79,7 @@ class Certificates(MethodView):
         """Issue one certificate, signed with the department's seal (issuer)."""
         return _issue([item], headers)[0]
 
-    @requires(*READERS, action="list")
+    @requires(*READERS, action=Action.CERTIFICATE_LIST)
     @blp.arguments(CertificateListArgs, location="query")
     @blp.response(200, CertificatePage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +88,7 @@ class Certificates(MethodView):
 
 
 @blp.route("/batch", methods=["POST"])
-@requires(Role.ISSUER, action="issue")
+@requires(Role.ISSUER, action=Action.CERTIFICATE_ISSUE)
 @blp.arguments(IdempotencyHeader, location="headers")
 @blp.arguments(BatchIn)
 @blp.response(201, BatchOut)
@@ -97,7 +98,7 @@ def batch(headers: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/search", methods=["POST"])
-@requires(*READERS, action="list")
+@requires(*READERS, action=Action.CERTIFICATE_LIST)
 @blp.arguments(CertificateSearch)
 @blp.response(200, CertificatePage)
 def search(args: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +115,7 @@ def _page(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/<identifier:identifier>", parameters=[IDENTIFIER_PARAMETER])
-@requires(*READERS, action="read")
+@requires(*READERS, action=Action.CERTIFICATE_READ)
 @blp.response(200, CertificateOut)
 def certificate(identifier: str) -> Certificate:
     """One certificate with its signed form (the issuing department, the holder, the admin)."""
@@ -123,7 +124,7 @@ def certificate(identifier: str) -> Certificate:
 
 
 @blp.route("/<identifier:identifier>/suspend", methods=["POST"], parameters=[IDENTIFIER_PARAMETER])
-@requires(Role.ISSUER, action="suspend")
+@requires(Role.ISSUER, action=Action.CERTIFICATE_SUSPEND)
 @blp.arguments(SuspendIn)
 @blp.response(200, CertificateOut)
 def suspend(body: dict[str, Any], identifier: str) -> Certificate:
@@ -133,7 +134,7 @@ def suspend(body: dict[str, Any], identifier: str) -> Certificate:
 
 
 @blp.route("/<identifier:identifier>/reinstate", methods=["POST"], parameters=[IDENTIFIER_PARAMETER])
-@requires(Role.ISSUER, action="reinstate")
+@requires(Role.ISSUER, action=Action.CERTIFICATE_REINSTATE)
 @blp.arguments(SuspendIn)
 @blp.response(200, CertificateOut)
 def reinstate(body: dict[str, Any], identifier: str) -> Certificate:
@@ -143,7 +144,7 @@ def reinstate(body: dict[str, Any], identifier: str) -> Certificate:
 
 
 @blp.route("/<identifier:identifier>/revoke", methods=["POST"], parameters=[IDENTIFIER_PARAMETER])
-@requires(Role.ISSUER, action="revoke")
+@requires(Role.ISSUER, action=Action.CERTIFICATE_REVOKE)
 @blp.arguments(RevokeIn)
 @blp.response(200, CertificateOut)
 def revoke(body: dict[str, Any], identifier: str) -> Certificate:
@@ -153,7 +154,7 @@ def revoke(body: dict[str, Any], identifier: str) -> Certificate:
 
 
 @blp.route("/<identifier:identifier>/amend", methods=["POST"], parameters=[IDENTIFIER_PARAMETER])
-@requires(Role.ISSUER, action="amend")
+@requires(Role.ISSUER, action=Action.CERTIFICATE_AMEND)
 @blp.arguments(AmendIn)
 @blp.response(201, CertificateOut)
 def amend(body: dict[str, Any], identifier: str) -> Certificate:
@@ -175,7 +176,7 @@ def amend(body: dict[str, Any], identifier: str) -> Certificate:
         }
     }
 )
-@requires(*READERS, action="qr")
+@requires(*READERS, action=Action.CERTIFICATE_QR)
 @blp.arguments(QrArgs, location="query")
 def qr(args: dict[str, Any], identifier: str, fmt: str) -> Response:
     """The QR code of the certificate's verification URL, PNG or SVG (the holder, the issuing department, the admin).

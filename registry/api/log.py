@@ -18,9 +18,10 @@ from registry.api.schemas import (
     InclusionArgs,
     InclusionOut,
 )
-from registry.models import Role, db
+from registry.models import db
 from registry.principals import HOLDER_ROLE
 from registry.services import services
+from registry.vocabulary import Action, Role
 
 blp = RegistryBlueprint("log", __name__, url_prefix="/api/v1", description="The tamper-evident access log")
 
@@ -61,7 +62,7 @@ def consistency(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/log/entries", methods=["GET"])
-@requires(Role.ADMIN, Role.ISSUER, action="log.entries")
+@requires(Role.ADMIN, Role.ISSUER, action=Action.LOG_READ)
 @blp.arguments(EntryArgs, location="query")
 @blp.response(200, EntryPage)
 def entries(args: dict[str, Any]) -> dict[str, Any]:
@@ -71,14 +72,20 @@ def entries(args: dict[str, Any]) -> dict[str, Any]:
     log = AccessLog(db.session())
     filters = log.visible_filter(
         principal(),
-        EntryFilter(args.get("certificate"), department, args.get("action"), args.get("since"), args.get("until")),
+        EntryFilter(
+            args.get("certificate"),
+            department,
+            Action(args["action"]) if "action" in args else None,
+            args.get("since"),
+            args.get("until"),
+        ),
     )
     items = log.entries(filters, limit=args["limit"], before=args.get("before"))
     return {"items": items, "next_cursor": items[-1].idx if len(items) == args["limit"] else None}
 
 
 @blp.route("/me/access-log", methods=["GET"])
-@requires(HOLDER_ROLE, action="me.access_log")
+@requires(HOLDER_ROLE, action=Action.LOG_READ_OWN)
 @blp.arguments(HolderLogArgs, location="query")
 @blp.response(200, HolderEntryPage)
 def my_access_log(args: dict[str, Any]) -> dict[str, Any]:

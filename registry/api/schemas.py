@@ -13,8 +13,9 @@ from issuers.holders import DOCUMENT_NAMES, HolderKind, holder_document
 from registry.api.documents import CREDIT_CODE_PATTERN, TYPE_CODE_PATTERN
 from registry.catalog import FIELD_TYPES
 from registry.certificates import MAX_BATCH
-from registry.models import INT64_MAX, REVOCATION_REASONS, CertificateStatus, Role, utcnow
+from registry.models import INT64_MAX, utcnow
 from registry.sharing import personal_fields
+from registry.vocabulary import Action, CertificateStatus, RevocationReason, Role, values
 from verifiers.codes import validate_credit_code
 from verifiers.errors import InvalidCode
 from verifiers.identifiers import validate_type_code
@@ -121,7 +122,7 @@ class CertificateTypeOut(Schema):
 
 class ClientIn(Schema):
     name = ma.fields.String(required=True, validate=validate.Length(1, 200))
-    role = ma.fields.String(required=True, validate=validate.OneOf(Role.ALL))
+    role = ma.fields.String(required=True, validate=validate.OneOf(values(Role)))
     department = CreditCode(load_default=None, allow_none=True)
 
 
@@ -248,7 +249,7 @@ class BatchOut(Schema):
 
 class CertificateListArgs(Schema):
     type = TypeCode()
-    status = ma.fields.String(validate=validate.OneOf(CertificateStatus.ALL))
+    status = ma.fields.String(validate=validate.OneOf(values(CertificateStatus)))
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(1, 200))
     after = Int64(metadata={"description": "the next_cursor of the previous page"})
 
@@ -300,7 +301,7 @@ class ConsistencyOut(Schema):
 class EntryArgs(Schema):
     certificate = ma.fields.String(validate=validate.Length(max=96))
     department = CreditCode("the department that issued the certificates concerned")
-    action = ma.fields.String(validate=validate.Length(max=40))
+    action = ma.fields.String(validate=validate.OneOf(values(Action)))
     since = When()
     until = When()
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(1, 200))
@@ -332,6 +333,9 @@ class EntryOut(Schema):
     reason = ma.fields.String(allow_none=True)
     outcome = ma.fields.String()
     error_code = ma.fields.String(allow_none=True)
+    leaf_format = ma.fields.Integer(
+        metadata={"description": "how the leaf hashes the fields: 2, or 1 with the action's legacy name (README)"}
+    )
     leaf_hash = ma.fields.String()
 
 
@@ -356,7 +360,7 @@ class SuspendIn(Schema):
 
 
 class RevokeIn(Schema):
-    reason = ma.fields.String(required=True, validate=validate.OneOf(REVOCATION_REASONS))
+    reason = ma.fields.String(required=True, validate=validate.OneOf(values(RevocationReason)))
 
 
 class AmendIn(Schema):

@@ -22,10 +22,11 @@ from registry.api.schemas import (
     ShareOut,
     StatsOut,
 )
-from registry.models import Consent, Role, ServiceItem, SharingPolicy
+from registry.models import Consent, ServiceItem, SharingPolicy
 from registry.principals import HOLDER_ROLE
 from registry.services import services
 from registry.sharing import ShareRequest, SharingResult
+from registry.vocabulary import Action, Role
 
 blp = RegistryBlueprint(
     "sharing", __name__, url_prefix="/api/v1", description="Cross-department sharing by service item"
@@ -40,7 +41,7 @@ class ServiceItems(MethodView):
         """List administrative service items (public)."""
         return services().sharing.list_items()
 
-    @requires(Role.ADMIN, action="service_item.create")
+    @requires(Role.ADMIN, action=Action.SERVICE_ITEM_CREATE)
     @blp.arguments(ServiceItemIn)
     @blp.response(201, ServiceItemOut)
     def post(self, data: dict[str, Any]) -> ServiceItem:
@@ -58,7 +59,7 @@ class Policies(MethodView):
         """Which agency may fetch which fields of which type, for which service item (public)."""
         return services().sharing.list_policies(include_withdrawn=args["include_withdrawn"])
 
-    @requires(Role.ADMIN, action="sharing_policy.create")
+    @requires(Role.ADMIN, action=Action.SHARING_POLICY_CREATE)
     @blp.arguments(PolicyIn)
     @blp.response(201, PolicyOut)
     def post(self, data: dict[str, Any]) -> SharingPolicy:
@@ -83,7 +84,7 @@ class Policy(MethodView):
         """One sharing policy (public)."""
         return services().sharing.get_policy(policy_id)
 
-    @requires(Role.ADMIN, action="sharing_policy.update")
+    @requires(Role.ADMIN, action=Action.SHARING_POLICY_UPDATE)
     @blp.arguments(PolicyUpdate)
     @blp.response(200, PolicyOut)
     def patch(self, data: dict[str, Any], policy_id: int) -> SharingPolicy:
@@ -93,7 +94,7 @@ class Policy(MethodView):
 
 
 @blp.route("/sharing/requests", methods=["POST"])
-@requires(Role.AGENCY, action="share")
+@requires(Role.AGENCY, action=Action.CERTIFICATE_SHARE)
 @blp.arguments(ShareIn)
 @blp.response(200, ShareOut)
 def share(data: dict[str, Any]) -> SharingResult:
@@ -113,13 +114,13 @@ def share(data: dict[str, Any]) -> SharingResult:
 
 @blp.route("/me/consents")
 class Consents(MethodView):
-    @requires(HOLDER_ROLE, action="consent.list")
+    @requires(HOLDER_ROLE, action=Action.CONSENT_LIST)
     @blp.response(200, ConsentOut(many=True))
     def get(self) -> list[Consent]:
         """The holder's consents, withdrawn ones included, newest first (holder)."""
         return services().sharing.consents(principal())
 
-    @requires(HOLDER_ROLE, action="consent.grant")
+    @requires(HOLDER_ROLE, action=Action.CONSENT_GRANT)
     @blp.arguments(ConsentIn)
     @blp.response(201, ConsentOut)
     @blp.alt_response(200, schema=ConsentOut, description="the consent was already given")
@@ -130,7 +131,7 @@ class Consents(MethodView):
 
 
 @blp.route("/me/consents/<int:consent_id>", methods=["DELETE"])
-@requires(HOLDER_ROLE, action="consent.withdraw")
+@requires(HOLDER_ROLE, action=Action.CONSENT_WITHDRAW)
 @blp.response(200, ConsentOut)
 def withdraw(consent_id: int) -> Consent:
     """Withdraw a consent; every later request is judged without it (holder)."""
@@ -139,7 +140,7 @@ def withdraw(consent_id: int) -> Consent:
 
 
 @blp.route("/stats", methods=["GET"])
-@requires(Role.ADMIN, action="stats")
+@requires(Role.ADMIN, action=Action.SHARING_STATS_READ)
 @blp.response(200, StatsOut)
 def stats() -> dict[str, Any]:
     """Paper submissions avoided: granted sharing requests, per agency, department, type and item (admin)."""

@@ -25,10 +25,11 @@ from registry.api.schemas import (
     StampVerifyOut,
 )
 from registry.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
-from registry.models import Department, KeyPurpose, Role, Seal, Stamp, db
+from registry.models import Department, Seal, Stamp, db
 from registry.qr import render
 from registry.services import services
 from registry.stamps import DETACHED, PDF, StampRequest, stamp_url
+from registry.vocabulary import Action, KeyPurpose, Role
 
 
 class _UploadParser(RegistryParser):
@@ -78,7 +79,7 @@ def _kind(form: dict[str, Any], upload: FileStorage | None) -> str:
 
 
 @blp.route("/stamps", methods=["POST"])
-@requires(Role.ISSUER, action="stamp")
+@requires(Role.ISSUER, action=Action.STAMP_CREATE)
 @blp.arguments(StampForm, location="form_and_files")
 @blp.response(201, StampCreated, description="a detached stamp")
 @blp.alt_response(201, content_type="application/pdf", description="the stamped PDF (kind pdf)")
@@ -145,7 +146,7 @@ def stamp_qr(reference: str) -> Response:
 
 
 @blp.route("/stamps/<reference:reference>/revoke", methods=["POST"])
-@requires(Role.ISSUER, action="stamp.revoke")
+@requires(Role.ISSUER, action=Action.STAMP_REVOKE)
 @blp.arguments(StampRevokeIn)
 @blp.response(200, StampOut)
 def revoke_stamp(body: dict[str, Any], reference: str) -> Stamp:

@@ -46,7 +46,7 @@ def test_each_issued_certificate_gets_an_entry_in_the_same_commit(
     before = len(entries(app))
     issued = issue(client, world, 3)
     new = entries(app)[before:]
-    assert [e.action for e in new] == ["issue"] * 3
+    assert [e.action for e in new] == ["certificate:issue"] * 3
     assert [e.certificate for e in new] == [c["identifier"] for c in issued]
     assert {e.actor_kind for e in new} == {"issuer"}
     assert {e.actor_id for e in new} == {world.client_ids["issuer_a"]}
@@ -72,8 +72,8 @@ def test_reads_and_lists_are_recorded(client: FlaskClient, world: World, app: Fl
     client.get("/api/v1/certificates", headers=world.headers("admin"))
     last = entries(app)[-2:]
     assert [(e.action, e.actor_kind, e.certificate) for e in last] == [
-        ("read", "holder", cert["identifier"]),
-        ("list", "admin", cert["identifier"]),
+        ("certificate:read", "holder", cert["identifier"]),
+        ("certificate:list", "admin", cert["identifier"]),
     ]
 
 
@@ -85,9 +85,9 @@ def test_refusals_are_recorded_in_their_own_transaction(client: FlaskClient, wor
     client.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=("nobody", "wrong"))
     refused = [e for e in entries(app) if e.outcome == "refused"]
     assert [(e.action, e.actor_kind, e.error_code) for e in refused] == [
-        ("read", "issuer", "CERTIFICATE_NOT_FOUND"),
-        ("read", "agency", "ROLE_NOT_PERMITTED"),
-        ("read", "anonymous", "INVALID_TOKEN"),
+        ("certificate:read", "issuer", "CERTIFICATE_NOT_FOUND"),
+        ("certificate:read", "agency", "ROLE_NOT_PERMITTED"),
+        ("certificate:read", "anonymous", "INVALID_TOKEN"),
     ]
     # Every refusal about the holder's certificate is on the holder's record, the role refusal too.
     assert all(e.holder_ref is not None and e.certificate == cert["identifier"] for e in refused)
@@ -103,7 +103,11 @@ def test_the_holder_sees_every_access_to_their_certificates(client: FlaskClient,
     response = client.get("/api/v1/me/access-log", headers=world.headers("holder"))
     assert response.status_code == 200
     seen = [(i["entry"]["action"], i["entry"]["outcome"], i["entry"]["actor"]["kind"]) for i in response.json["items"]]
-    assert seen == [("read", "ok", "admin"), ("read", "refused", "issuer"), ("issue", "ok", "issuer")]
+    assert seen == [
+        ("certificate:read", "ok", "admin"),
+        ("certificate:read", "refused", "issuer"),
+        ("certificate:issue", "ok", "issuer"),
+    ]
     issuer = response.json["items"][-1]["entry"]["actor"]["department"]
     assert issuer == {"credit_code": world.dept_a, "name": "市场监管局 A"}
     other = client.get("/api/v1/me/access-log", headers=world.headers("other_holder"))
@@ -132,19 +136,24 @@ def test_a_department_sees_entries_about_the_certificates_it_issued(client: Flas
     [cert_a] = issue(client, world)
     body = certificate_body(world.type_b)
     client.post("/api/v1/certificates", json=body, headers=world.headers("issuer_b"))
-    seen_a = client.get("/api/v1/log/entries?action=issue", headers=world.headers("issuer_a")).json["items"]
+    seen_a = client.get("/api/v1/log/entries?action=certificate:issue", headers=world.headers("issuer_a")).json["items"]
     assert [e["certificate"] for e in seen_a] == [cert_a["identifier"]]
     other = client.get(f"/api/v1/log/entries?department={world.dept_b}", headers=world.headers("issuer_a"))
     assert other.status_code == 404
-    everything = client.get("/api/v1/log/entries?action=issue", headers=world.headers("admin")).json["items"]
+    admin_view = client.get("/api/v1/log/entries?action=certificate:issue", headers=world.headers("admin"))
+    everything = admin_view.json["items"]
     assert len(everything) == 2
     by_cert = client.get(f"/api/v1/log/entries?certificate={cert_a['identifier']}", headers=world.headers("admin"))
-    assert [e["action"] for e in by_cert.json["items"]] == ["issue"]
+    assert [e["action"] for e in by_cert.json["items"]] == ["certificate:issue"]
     issued_at = by_cert.json["items"][0]["at"]
     admin = world.headers("admin")
-    since = client.get("/api/v1/log/entries", query_string={"since": issued_at, "action": "issue"}, headers=admin)
+    since = client.get(
+        "/api/v1/log/entries", query_string={"since": issued_at, "action": "certificate:issue"}, headers=admin
+    )
     assert len(since.json["items"]) == 2
-    until = client.get("/api/v1/log/entries", query_string={"until": issued_at, "action": "issue"}, headers=admin)
+    until = client.get(
+        "/api/v1/log/entries", query_string={"until": issued_at, "action": "certificate:issue"}, headers=admin
+    )
     assert until.json["items"] == []
 
 
@@ -251,8 +260,8 @@ def test_audit_names_an_inserted_entry(client: FlaskClient, world: World, app: F
     size = len(entries(app))
     raw_sql(
         app,
-        "INSERT INTO log_entries (idx, at, actor_kind, action, outcome, leaf_hash) "
-        f"VALUES ({size}, '2026-01-01 00:00:00', 'admin', 'read', 'ok', '{'0' * 64}')",
+        "INSERT INTO log_entries (idx, at, actor_kind, action, outcome, leaf_format, leaf_hash) "
+        f"VALUES ({size}, '2026-01-01 00:00:00', 'admin', 'certificate:read', 'ok', 2, '{'0' * 64}')",
     )
     result = audit(app)
     assert result.exit_code == 1
@@ -337,9 +346,9 @@ def test_no_row_or_log_line_holds_an_id_number_a_token_or_a_secret(
 def test_administrative_and_key_changes_are_recorded(client: FlaskClient, world: World, app: Flask) -> None:
     app.test_cli_runner().invoke(args=["seal", "rotate", world.dept_a])
     actions = [(e.action, e.actor_kind) for e in entries(app)]
-    assert ("department.create", "operator") in actions
-    assert ("type.create", "operator") in actions
-    assert ("key.create", "operator") in actions and ("key.retire", "operator") in actions
+    assert ("department:create", "operator") in actions
+    assert ("type:create", "operator") in actions
+    assert ("key:create", "operator") in actions and ("key:retire", "operator") in actions
 
 
 def _append_worker(settings: dict[str, Any], count: int, worker: int) -> None:

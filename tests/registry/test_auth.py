@@ -13,9 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from issuers.signing import SoftwareSigner, generate_private_key, jws_encode
-from registry.models import ApiClient, KeyPurpose, Seal, db
+from registry.models import ApiClient, Seal, db
 from registry.principals import OPERATOR
 from registry.services import services
+from registry.vocabulary import KeyPurpose
 from tests.factories import CLIENT_SECRET, World, bearer, certificate_body, holder_token
 
 ISSUER = "https://registry.test"

@@ -136,5 +136,5 @@ def test_setting_a_seal_picture_is_a_logged_change(app: Flask, world: World, tmp
     result = app.test_cli_runner().invoke(args=["seal", "picture", "--kid", kid, str(png)])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        entry = db.session.scalar(sa.select(LogEntry).where(LogEntry.action == "key.picture"))
+        entry = db.session.scalar(sa.select(LogEntry).where(LogEntry.action == "key:picture"))
         assert entry is not None and entry.reason == f"key {kid}" and entry.actor_kind == "operator"

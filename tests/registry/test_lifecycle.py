@@ -132,13 +132,23 @@ def test_every_change_is_in_the_access_log(client: FlaskClient, world: World, ap
     with app.app_context():
         rows = db.session.execute(
             sa.select(LogEntry.action, LogEntry.certificate, LogEntry.outcome, LogEntry.reason)
-            .where(LogEntry.action.in_(["suspend", "reinstate", "amend", "superseded", "revoke"]))
+            .where(
+                LogEntry.action.in_(
+                    [
+                        "certificate:suspend",
+                        "certificate:reinstate",
+                        "certificate:amend",
+                        "certificate:supersede",
+                        "certificate:revoke",
+                    ]
+                )
+            )
             .order_by(LogEntry.idx)
         ).all()
     assert [tuple(r) for r in rows] == [
-        ("suspend", cert, "ok", "under inspection"),
-        ("reinstate", cert, "ok", None),
-        ("superseded", cert, "ok", None),
-        ("amend", new, "ok", None),
-        ("revoke", new, "ok", "issued_in_error"),
+        ("certificate:suspend", cert, "ok", "under inspection"),
+        ("certificate:reinstate", cert, "ok", None),
+        ("certificate:supersede", cert, "ok", None),
+        ("certificate:amend", new, "ok", None),
+        ("certificate:revoke", new, "ok", "issued_in_error"),
     ]

@@ -45,7 +45,7 @@ def test_another_departments_change_attempt_is_on_the_holders_record(
     identifier = issue(client, world)
     response = client.post(f"/api/v1/certificates/{identifier}/{change}", json=body, headers=world.headers("issuer_b"))
     assert response.status_code == 404
-    assert holders_refusals(client, world) == [(change, "issuer", "CERTIFICATE_NOT_FOUND")]
+    assert holders_refusals(client, world) == [(f"certificate:{change}", "issuer", "CERTIFICATE_NOT_FOUND")]
 
 
 def test_a_role_refusal_and_an_anonymous_read_are_on_the_holders_record(client: FlaskClient, world: World) -> None:
@@ -57,9 +57,9 @@ def test_a_role_refusal_and_an_anonymous_read_are_on_the_holders_record(client: 
         == 404
     )
     assert sorted(holders_refusals(client, world)) == [
-        ("qr", "holder", "CERTIFICATE_NOT_FOUND"),
-        ("read", "agency", "ROLE_NOT_PERMITTED"),
-        ("read", "anonymous", "MISSING_TOKEN"),
+        ("certificate:qr", "holder", "CERTIFICATE_NOT_FOUND"),
+        ("certificate:read", "agency", "ROLE_NOT_PERMITTED"),
+        ("certificate:read", "anonymous", "MISSING_TOKEN"),
     ]
     assert holders_refusals(client, world, "other_holder") == []  # the attempt is not on the caller's record
 
@@ -73,7 +73,7 @@ def test_another_holders_consent_withdrawal_is_on_the_consenting_holders_record(
     body = {"agency": world.agency, "service_item": ITEM}
     consent = client.post("/api/v1/me/consents", json=body, headers=world.headers("holder")).json["id"]
     assert client.delete(f"/api/v1/me/consents/{consent}", headers=world.headers("other_holder")).status_code == 404
-    assert holders_refusals(client, world) == [("consent.withdraw", "holder", "CONSENT_NOT_FOUND")]
+    assert holders_refusals(client, world) == [("consent:withdraw", "holder", "CONSENT_NOT_FOUND")]
     assert client.get("/api/v1/me/consents", headers=world.headers("holder")).json[0]["active"] is True
 
 
@@ -84,7 +84,7 @@ def test_another_departments_stamp_revocation_is_on_the_stamping_departments_rec
     refused = client.post(f"/api/v1/stamps/{reference}/revoke", json={"reason": "x"}, headers=world.headers("issuer_b"))
     assert refused.status_code == 404
     items = client.get(
-        f"/api/v1/log/entries?department={world.dept_a}&action=stamp.revoke", headers=world.headers("issuer_a")
+        f"/api/v1/log/entries?department={world.dept_a}&action=stamp:revoke", headers=world.headers("issuer_a")
     ).json["items"]
     assert [(e["outcome"], e["error_code"], e["actor"]["department"]["credit_code"]) for e in items] == [
         ("refused", "STAMP_NOT_FOUND", world.dept_b)
@@ -124,7 +124,8 @@ def test_reading_the_ca_before_setup_writes_nothing_and_answers_503(client: Flas
         response = client.get(path)
         assert response.status_code == 503 and response.json["code"] == "NO_CA"
     with app.app_context():
-        from registry.models import KeyPurpose, Seal
+        from registry.models import Seal
+        from registry.vocabulary import KeyPurpose
 
         assert db.session.query(Seal).filter(Seal.purpose == KeyPurpose.CA).count() == 0
         assert db.session.query(LogEntry).count() == before

@@ -69,7 +69,9 @@ def test_reidentify_supersedes_each_legacy_certificate_with_a_conforming_one(
     # A revoked certificate is final: it keeps its identifier and says it is revoked.
     assert client.get(f"/api/v1/certificates/{old_revoked}", headers=world.headers("admin")).json["status"] == "revoked"
     with app.app_context():
-        actions = db.session.scalars(sa.select(LogEntry.action).where(LogEntry.action == "reidentify")).all()
+        actions = db.session.scalars(
+            sa.select(LogEntry.action).where(LogEntry.action == "certificate:reidentify")
+        ).all()
         assert len(actions) == 2
     # Run again: nothing left to do.
     assert "re-identified 0 certificate(s)" in app.test_cli_runner().invoke(args=["certificates", "reidentify"]).output

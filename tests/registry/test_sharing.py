@@ -166,7 +166,7 @@ def test_no_valid_certificate_is_a_logged_404(client: FlaskClient, world: World,
     add_policy(client, world, ["company_name"], consent_required=False)
     response = share(client, world)
     assert (response.status_code, response.json["code"]) == (404, "NO_CERTIFICATE")
-    [entry] = log_entries(app, "share")
+    [entry] = log_entries(app, "certificate:share")
     assert (entry.outcome, entry.error_code) == ("refused", "NO_CERTIFICATE")
 
 
@@ -238,7 +238,7 @@ def test_the_holder_sees_granted_and_refused_requests(
 ) -> None:
     share(client, world, fields=["legal_representative"])
     log = client.get("/api/v1/me/access-log", headers=world.headers("holder")).json["items"]
-    shares = [e["entry"] for e in log if e["entry"]["action"] == "share"]
+    shares = [e["entry"] for e in log if e["entry"]["action"] == "certificate:share"]
     assert [(e["outcome"], e["error_code"]) for e in shares] == [("refused", "FIELD_NOT_PERMITTED"), ("ok", None)]
     granted = shares[1]
     assert granted["service_item"] == ITEM and granted["reason"].startswith("办理企业设立登记")
@@ -331,7 +331,7 @@ def test_an_annotation_for_another_certificate_fails(client: FlaskClient, world:
 def test_copy_verification_is_logged_for_the_holder(client: FlaskClient, world: World, shared: dict[str, Any]) -> None:
     verify_online(client, shared["copy"], world.agency)
     log = client.get("/api/v1/me/access-log", headers=world.headers("holder")).json["items"]
-    assert log[0]["entry"]["action"] == "verify_copy"
+    assert log[0]["entry"]["action"] == "copy:verify"
 
 
 def test_a_copy_verifies_offline_with_the_bundle_only(

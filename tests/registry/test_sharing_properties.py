@@ -18,11 +18,12 @@ from sqlalchemy import func, select
 from issuers import sdjwt
 from registry.certificates import IssueRequest
 from registry.errors import NotFound
-from registry.models import LogEntry, Role, SharingGrant, db
+from registry.models import LogEntry, SharingGrant, db
 from registry.principals import OPERATOR, Principal, holder_ref
 from registry.refusals import RefusalCounter, record_refusal
 from registry.services import services
 from registry.sharing import ShareRequest, SharingRefused
+from registry.vocabulary import Role
 from tests.factories import citizen_id, make_department, make_type
 
 FIELDS = ("company_name", "legal_representative", "registered_capital", "established_on", "employees", "listed")
@@ -152,12 +153,14 @@ def test_sharing_follows_policy_and_consent(
                     code = refused.code
                     result = None
                     # What the web layer does with every refusal when the request ends.
-                    record_refusal(db.session, f.agencies[a], refused, action="share", path={}, counter=counter)
+                    record_refusal(
+                        db.session, f.agencies[a], refused, action="certificate:share", path={}, counter=counter
+                    )
                 event(code if result is None else "granted")
                 # Exactly one entry per request, naming the holder, in the request's own outcome.
                 assert log_size() == before + 1
                 entry = db.session.scalar(select(LogEntry).order_by(LogEntry.idx.desc()).limit(1))
-                assert entry is not None and entry.action == "share"
+                assert entry is not None and entry.action == "certificate:share"
                 assert entry.holder_ref == f.holder_principals[h].holder_ref
                 assert entry.actor_department_id == f.agencies[a].department_id
                 if policy is None:

@@ -361,7 +361,7 @@ def test_stamping_and_verifying_are_in_the_access_log(client: FlaskClient, world
         actions = list(
             db.session.scalars(sa.select(LogEntry.action).where(LogEntry.reason.like(f"stamp {reference}%")))
         )
-    assert actions == ["stamp", "stamp.verify"]
+    assert actions == ["stamp:create", "stamp:verify"]
 
 
 def test_certverify_checks_a_document_against_its_detached_stamp(

@@ -99,9 +99,13 @@ def test_verification_is_public_bounded_and_logged_for_the_holder(
     verify(client, cert["signed_form"])
     with app.app_context():
         entry = db.session.scalars(sa.select(LogEntry).order_by(LogEntry.idx.desc()).limit(1)).one()
-        assert (entry.action, entry.actor_kind, entry.certificate) == ("verify", "anonymous", cert["identifier"])
+        assert (entry.action, entry.actor_kind, entry.certificate) == (
+            "certificate:verify",
+            "anonymous",
+            cert["identifier"],
+        )
     mine = client.get("/api/v1/me/access-log", headers=world.headers("holder")).json["items"]
-    assert mine[0]["entry"]["action"] == "verify"
+    assert mine[0]["entry"]["action"] == "certificate:verify"
     assert client.post("/api/v1/verify", json={"token": "x" * 20_000}).status_code == 422
     assert client.post("/api/v1/verify", json={}).status_code == 422
 

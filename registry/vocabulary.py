@@ -1,0 +1,155 @@
+"""The registry's pinned vocabularies: what is stored in status columns and hashed into the access log.
+
+Each is a `StrEnum`, so a member is its stored text (`Role.ADMIN == "admin"`), and a value that is not
+a member fails where it is read (`Role("root")` raises ValueError). Changing a member's text is a
+migration: the access log's entries hash the action's text forever (see `LEGACY_ACTIONS`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What an API client may do; a client has exactly one."""
+
+    ADMIN = "admin"
+    ISSUER = "issuer"
+    AGENCY = "agency"
+
+
+class ActorKind(StrEnum):
+    """Who acted, as the access log records it: a client's role, a holder, the operator, or nobody known."""
+
+    ADMIN = "admin"
+    ISSUER = "issuer"
+    AGENCY = "agency"
+    HOLDER = "holder"
+    OPERATOR = "operator"  # someone at the server's command line
+    ANONYMOUS = "anonymous"
+
+
+class CertificateStatus(StrEnum):
+    VALID = "valid"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+    # Never stored: a valid certificate past its validity is expired, so expiry needs no job to run.
+    EXPIRED = "expired"
+
+
+class RevocationReason(StrEnum):
+    ISSUED_IN_ERROR = "issued_in_error"
+    SUPERSEDED = "superseded"
+    CANCELLED_BY_HOLDER = "cancelled_by_holder"
+    LICENSE_WITHDRAWN = "license_withdrawn"
+
+
+class StampStatus(StrEnum):
+    VALID = "valid"
+    REVOKED = "revoked"
+
+
+class KeyStatus(StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
+    COMPROMISED = "compromised"
+
+
+class KeyPurpose(StrEnum):
+    SEAL = "seal"  # a department's electronic seal: signs certificates and stamps documents
+    REGISTRY = "registry"  # the registry's own key: signs access tokens and checkpoints
+    CA = "ca"  # the registry's certificate authority: signs seals' X.509 certificates, nothing else
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    REFUSED = "refused"
+
+
+class Action(StrEnum):
+    """What an access-log entry records, named `object:verb`."""
+
+    CERTIFICATE_ISSUE = "certificate:issue"
+    CERTIFICATE_ISSUE_REPLAY = "certificate:issue_replay"  # a retried request answered with what it created
+    CERTIFICATE_LIST = "certificate:list"
+    CERTIFICATE_READ = "certificate:read"
+    CERTIFICATE_QR = "certificate:qr"
+    CERTIFICATE_SUSPEND = "certificate:suspend"
+    CERTIFICATE_REINSTATE = "certificate:reinstate"
+    CERTIFICATE_REVOKE = "certificate:revoke"
+    CERTIFICATE_AMEND = "certificate:amend"
+    CERTIFICATE_REIDENTIFY = "certificate:reidentify"
+    CERTIFICATE_SUPERSEDE = "certificate:supersede"
+    CERTIFICATE_VERIFY = "certificate:verify"
+    CERTIFICATE_SHARE = "certificate:share"
+    COPY_VERIFY = "copy:verify"
+    CONSENT_GRANT = "consent:grant"
+    CONSENT_WITHDRAW = "consent:withdraw"
+    CONSENT_LIST = "consent:list"
+    SERVICE_ITEM_CREATE = "service_item:create"
+    SHARING_POLICY_CREATE = "sharing_policy:create"
+    SHARING_POLICY_UPDATE = "sharing_policy:update"
+    SHARING_STATS_READ = "sharing_stats:read"
+    STAMP_CREATE = "stamp:create"
+    STAMP_REVOKE = "stamp:revoke"
+    STAMP_VERIFY = "stamp:verify"
+    KEY_CREATE = "key:create"
+    KEY_RETIRE = "key:retire"
+    KEY_COMPROMISE = "key:compromise"
+    KEY_PICTURE = "key:picture"
+    KEY_CERTIFY = "key:certify"
+    DEPARTMENT_CREATE = "department:create"
+    TYPE_CREATE = "type:create"
+    CLIENT_CREATE = "client:create"
+    CLIENT_LIST = "client:list"
+    LOG_READ = "log:read"
+    LOG_READ_OWN = "log:read_own"
+    API_REQUEST = "api:request"  # a refused request to an endpoint that names no action of its own
+
+
+# The names entries had before migration 0009 renamed them. An entry appended then keeps hashing its old
+# name (its `leaf_format` is 1), so its leaf, every inclusion proof and every checkpoint stay as signed.
+# Pinned forever: an entry of format 1 is verifiable only with this exact table.
+LEGACY_ACTIONS: dict[Action, str] = {
+    Action.CERTIFICATE_ISSUE: "issue",
+    Action.CERTIFICATE_ISSUE_REPLAY: "issue_replayed",
+    Action.CERTIFICATE_LIST: "list",
+    Action.CERTIFICATE_READ: "read",
+    Action.CERTIFICATE_QR: "qr",
+    Action.CERTIFICATE_SUSPEND: "suspend",
+    Action.CERTIFICATE_REINSTATE: "reinstate",
+    Action.CERTIFICATE_REVOKE: "revoke",
+    Action.CERTIFICATE_AMEND: "amend",
+    Action.CERTIFICATE_REIDENTIFY: "reidentify",
+    Action.CERTIFICATE_SUPERSEDE: "superseded",
+    Action.CERTIFICATE_VERIFY: "verify",
+    Action.CERTIFICATE_SHARE: "share",
+    Action.COPY_VERIFY: "verify_copy",
+    Action.CONSENT_GRANT: "consent.grant",
+    Action.CONSENT_WITHDRAW: "consent.withdraw",
+    Action.CONSENT_LIST: "consent.list",
+    Action.SERVICE_ITEM_CREATE: "service_item.create",
+    Action.SHARING_POLICY_CREATE: "sharing_policy.create",
+    Action.SHARING_POLICY_UPDATE: "sharing_policy.update",
+    Action.SHARING_STATS_READ: "stats",
+    Action.STAMP_CREATE: "stamp",
+    Action.STAMP_REVOKE: "stamp.revoke",
+    Action.STAMP_VERIFY: "stamp.verify",
+    Action.KEY_CREATE: "key.create",
+    Action.KEY_RETIRE: "key.retire",
+    Action.KEY_COMPROMISE: "key.compromise",
+    Action.KEY_PICTURE: "key.picture",
+    Action.KEY_CERTIFY: "key.certify",
+    Action.DEPARTMENT_CREATE: "department.create",
+    Action.TYPE_CREATE: "type.create",
+    Action.CLIENT_CREATE: "client.create",
+    Action.CLIENT_LIST: "client.list",
+    Action.LOG_READ: "log.entries",
+    Action.LOG_READ_OWN: "me.access_log",
+}
+
+
+def values(vocabulary: type[StrEnum]) -> list[str]:
+    """A vocabulary's texts, in declaration order (for `OneOf` validators and click choices)."""
+    return [member.value for member in vocabulary]

@@ -9,7 +9,7 @@ PORT ?= 5000
 REGISTRY_ISSUER ?= http://$(HOST):$(PORT)
 DEV := REGISTRY_ENV=development REGISTRY_ISSUER=$(REGISTRY_ISSUER)
 
-.PHONY: venv system-deps run test lint fmt mypy contract bench clean
+.PHONY: venv system-deps run test test-slow lint fmt mypy contract bench clean
 
 venv: $(VENV)/.installed
 
@@ -38,7 +38,11 @@ system-deps:
 
 # The whole suite on SQLite; set REGISTRY_TEST_DATABASE_URL to run it on PostgreSQL.
 test: venv system-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# The long tests (fuzzing, large logs), which CI runs after `make test`.
+test-slow: venv system-deps
+	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
 lint: venv mypy
 	$(BIN)/ruff check .

@@ -28,11 +28,25 @@ from pyhanko.pdf_utils.qr import PdfStreamQRImage
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import init_xobject_dictionary
 from pyhanko.sign import fields, signers
-from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.diff_analysis import (
+    CatalogModificationRule,
+    DiffResult,
+    DocInfoRule,
+    DSSCompareRule,
+    FormUpdatingRule,
+    MetadataUpdateRule,
+    ModificationLevel,
+    ObjectStreamRule,
+    SigFieldCreationRule,
+    SigFieldModificationRule,
+    StandardDiffPolicy,
+    XrefStreamRule,
+)
+from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko.stamp import QRStampStyle
 from pyhanko.stamp.qr import QRStamp
 from pyhanko_certvalidator import ValidationContext
@@ -45,6 +59,24 @@ REASON_PREFIX = "stamp "
 QR_MASK_PATTERN = 2  # as registry.qr: one fixed pattern reads as well as the best of eight
 SIGNATURE_BYTES = 8192  # the CMS signature with two certificates is about 1.5 KB
 STAMP_TEXT = "Sealed by %(dept)s\n%(ts)s\nStamp %(ref)s"
+# What may follow a stamp in later revisions: new signatures (their fields and widgets), document
+# timestamps and validation data, nothing else. pyHanko's default policy also lets anyone fill in form
+# fields and add signature fields with any appearance, which can paint over the stamped page; here a
+# filled-in field is a change of content, and every new or changed signature field is checked below.
+# New visible signature fields are allowed after a certifying stamp so that departments can co-stamp.
+STAMP_DIFF_POLICY = StandardDiffPolicy(
+    global_rules=[
+        CatalogModificationRule(),
+        DocInfoRule().as_qualified(ModificationLevel.LTA_UPDATES),
+        XrefStreamRule().as_qualified(ModificationLevel.LTA_UPDATES),
+        ObjectStreamRule().as_qualified(ModificationLevel.LTA_UPDATES),
+        DSSCompareRule().as_qualified(ModificationLevel.LTA_UPDATES),
+        MetadataUpdateRule().as_qualified(ModificationLevel.LTA_UPDATES),
+    ],
+    form_rule=FormUpdatingRule(
+        field_rules=[SigFieldCreationRule(allow_new_visible_after_certify=True), SigFieldModificationRule()]
+    ),
+)
 # Parsing untrusted PDFs: what pyHanko raises on damaged input, beyond its own PdfError.
 _DAMAGED = (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError, EOFError)
 
@@ -188,12 +220,18 @@ def stamp_pdf(
         background_opacity=0.55,
         border_width=0,
     )
+    # The first stamp on a document certifies it (DocMDP): readers then refuse content and annotations
+    # added later; pyHanko also refuses new visible signature fields (a co-stamp among them, which this
+    # registry's own check allows). A document signed before cannot be certified: it gets an approval.
+    first = not any(True for _ in _signatures(reader))
     metadata = PdfSignatureMetadata(
         field_name=field_name,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=REASON_PREFIX + reference,
         name=seal_name,
+        certify=first,
+        docmdp_permissions=MDPPerm.FILL_FORMS,
     )
     box = (
         int(placement.x),
@@ -222,6 +260,18 @@ def stamp_pdf(
     return out.getvalue()
 
 
+def _signatures(reader: PdfFileReader) -> list[Any]:
+    """The PDF's embedded signatures; PdfRejected (SIGNATURE_MALFORMED) when one cannot even be read."""
+    try:
+        found = list(reader.embedded_signatures)
+        for embedded in found:  # what validation reads first: fail here, with a code, not halfway through
+            embedded.sig_object.get("/Reason")
+            embedded.signed_data  # noqa: B018 (parses /Contents as CMS)
+    except _DAMAGED as e:
+        raise PdfRejected("SIGNATURE_MALFORMED", f"a signature in the PDF cannot be read: {e}") from None
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class EmbeddedStamp:
     """What one embedded signature says about itself, as pyHanko's validator finds it."""
@@ -232,7 +282,7 @@ class EmbeddedStamp:
     valid: bool  # the CMS signature over them holds
     trusted: bool  # the signer's certificate chains to the given root
     covers_whole_file: bool
-    later_changes: str  # "none", "signatures/form fields", or "content"
+    later_changes: str  # "none", "stamps" (co-stamps, document timestamps, validation data) or "content"
     signer_certificate: x509.Certificate | None
     signed_at: dt.datetime | None
 
@@ -255,24 +305,25 @@ def read_stamps(
             revocation_mode="hard-fail",
             allow_fetching=False,
         )
-    found = []
-    for embedded in reader.embedded_signatures:
+    checked: list[tuple[Any, str | None, PdfSignatureStatus | None]] = []
+    for embedded in _signatures(reader):
         reason = embedded.sig_object.get("/Reason")
         reference = str(reason)[len(REASON_PREFIX) :] if str(reason or "").startswith(REASON_PREFIX) else None
         try:
-            status = validate_pdf_signature(embedded, context)
+            status = validate_pdf_signature(embedded, context, diff_policy=STAMP_DIFF_POLICY)
         except (SignatureValidationError, *_DAMAGED):
+            status = None
+        checked.append((embedded, reference, status))
+    # A later revision may add what a stamp of this registry adds: a signature field signed by a seal that
+    # chains to the root. An unsigned or foreign signature field can paint anything over the page.
+    stamps = {e.field_name for e, _, st in checked if st is not None and st.intact and st.valid and st.trusted}
+    found = []
+    for embedded, reference, status in checked:
+        if status is None:
             found.append(
                 EmbeddedStamp(embedded.field_name, reference, False, False, False, False, "content", None, None)
             )
             continue
-        level = status.modification_level
-        if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
-            later = "none"
-        elif level is not None and level <= ModificationLevel.FORM_FILLING:
-            later = "signatures/form fields"
-        else:
-            later = "content"
         certificate = x509.load_der_x509_certificate(status.signing_cert.dump()) if status.signing_cert else None
         found.append(
             EmbeddedStamp(
@@ -282,9 +333,18 @@ def read_stamps(
                 bool(status.valid),
                 bool(status.trusted),
                 status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-                later,
+                _later_changes(status, stamps - {embedded.field_name}),
                 certificate,
                 status.signer_reported_dt,
             )
         )
     return found
+
+
+def _later_changes(status: PdfSignatureStatus, other_stamps: set[str]) -> str:
+    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        return "none"
+    diff = status.diff_result
+    if not isinstance(diff, DiffResult) or diff.modification_level > ModificationLevel.FORM_FILLING:
+        return "content"  # content streams, annotations, pages, or anything the policy cannot explain
+    return "stamps" if diff.changed_form_fields <= other_stamps else "content"

@@ -219,7 +219,7 @@ class StampService:
         elif found.later_changes == "content":
             checks.append(Check("document", False, "DOCUMENT_MODIFIED", "content was changed after stamping"))
         else:
-            detail = "" if found.later_changes == "none" else "later revisions add signatures or form fields only"
+            detail = "" if found.later_changes == "none" else "later revisions add stamps of this registry only"
             checks.append(Check("document", True, "OK", detail))
         # 3. The signature itself.
         checks.append(Check("signature", found.valid, "OK" if found.valid else "BAD_SIGNATURE"))

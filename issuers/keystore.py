@@ -73,6 +73,10 @@ class Keystore:
     def has(self, kid: str) -> bool:
         return kid in self._loaded or self._path(kid).exists()
 
+    def derive(self, purpose: bytes) -> bytes:
+        """A 32-byte key for one purpose, derived from the secret (HKDF-SHA256): never stored anywhere."""
+        return HKDF(hashes.SHA256(), 32, salt=None, info=purpose).derive(self._secret)
+
     def signer(self, kid: str) -> SoftwareSigner:
         """Return the signer for a key id, decrypting its file on first use; raise KeyNotFound."""
         found = self._loaded.get(kid)
@@ -111,7 +115,7 @@ class DataKeys:
 
     def __init__(self, keystore: Keystore) -> None:
         self.directory = keystore.directory
-        self._wrap = AESGCM(HKDF(hashes.SHA256(), 32, salt=None, info=b"registry data keys").derive(keystore._secret))
+        self._wrap = AESGCM(keystore.derive(b"registry data keys"))
         self._keys: dict[str, bytes] = {}
         self._newest: tuple[str, float] | None = None  # id, and when it was looked up (monotonic)
         self._lock = threading.Lock()

@@ -17,6 +17,7 @@ from werkzeug.routing import BaseConverter, IntegerConverter, Map
 from issuers.atrest import Cipher
 from issuers.keystore import DataKeys, Keystore
 from registry import config as registry_config
+from registry.accesslog import EntryMac
 from registry.models import INT64_MAX, db
 from registry.services import Runtime
 from registry.statuslists import StatusListPublisher
@@ -47,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     keystore = Keystore(app.config["REGISTRY_KEYSTORE_DIR"], app.config["REGISTRY_KEYSTORE_SECRET"])
     app.extensions["registry.cipher"] = Cipher(DataKeys(keystore))
+    app.extensions["registry.log_mac"] = EntryMac(keystore.derive(EntryMac.PURPOSE))
     app.extensions["registry"] = Runtime(
         keystore=keystore,
         idp_trust=IdentityProviderTrust(

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,14 +23,14 @@ from sqlalchemy.orm import Session
 
 from issuers.signing import Signer, sign
 from registry.errors import Forbidden, NotFound, ValidationFailed
-from registry.models import LogCheckpoint, LogEntry, LogHead, utcnow
+from registry.models import LogCheckpoint, LogEntry, LogHead, LogNode, utcnow
 from registry.principals import HOLDER_ROLE, Principal
 from registry.vocabulary import LEGACY_ACTIONS, Action, Outcome, Role
 from verifiers import formats
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import InvalidCheckpoint
 from verifiers.formats import Checkpoint
-from verifiers.merkle import Frontier, consistency_proof, inclusion_proof, leaf_hash, root_hash
+from verifiers.merkle import Frontier, consistency_path, inclusion_path, leaf_hash, subtree_from_nodes
 
 HEAD_ID = 1
 
@@ -85,6 +87,32 @@ def entry_bytes(values: dict[str, Any]) -> bytes:
     else:
         canonical["v"] = leaf_format
     return _CANONICAL.encode(canonical).encode("utf-8")
+
+
+class EntryMac:
+    """HMAC-SHA256 of an entry's leaf bytes, under a key derived from the keystore secret (never stored).
+
+    Anyone with write access to the database can append a row whose leaf is right and rewrite the head
+    to match; only the registry can give the row its MAC.
+    """
+
+    PURPOSE = b"registry access-log entry MAC"
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def of(self, entry: bytes) -> str:
+        return hmac.new(self._key, entry, hashlib.sha256).hexdigest()
+
+    def holds(self, entry: bytes, mac: str | None) -> bool:
+        return mac is not None and hmac.compare_digest(self.of(entry), mac)
+
+
+def _current_mac() -> EntryMac:
+    from flask import current_app  # the app's key, as models.Sealed finds the app's cipher
+
+    mac: EntryMac = current_app.extensions["registry.log_mac"]
+    return mac
 
 
 def _row_values(entry: LogEntry) -> dict[str, Any]:
@@ -147,7 +175,8 @@ class EntryFilter:
 
 
 class AccessLog:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, mac: EntryMac | None = None) -> None:
+        self._mac = mac
         self.session = session
 
     def _locked_head(self) -> LogHead:
@@ -167,7 +196,7 @@ class AccessLog:
         head = self._locked_head()
         frontier = _frontier(head)
         now = utcnow()
-        rows = []
+        rows, nodes = [], []
         for i, event in enumerate(events):
             values = {
                 "idx": head.size + i,
@@ -185,11 +214,15 @@ class AccessLog:
                 "error_code": event.error_code,
                 "leaf_format": LEAF_FORMAT,
             }
-            leaf = leaf_hash(entry_bytes(values))
-            frontier.append(leaf)
+            data = entry_bytes(values)
+            leaf = leaf_hash(data)
+            nodes += [{"level": lv, "idx": at, "hash": node.hex()} for lv, at, node in frontier.append(leaf)]
             values["leaf_hash"] = leaf.hex()
+            values["mac"] = self.mac.of(data)
             rows.append(values)
         self.session.execute(insert(LogEntry), rows)
+        if nodes:
+            self.session.execute(insert(LogNode), nodes)
         head.size = frontier.size
         head.frontier = [n.hex() for n in frontier.nodes]
         self.session.flush()
@@ -220,27 +253,49 @@ class AccessLog:
             return self.session.scalars(select(LogCheckpoint).where(LogCheckpoint.size == head.size)).one()
         return checkpoint
 
-    def _leaves(self, size: int) -> list[bytes]:
+    @property
+    def mac(self) -> EntryMac:
+        if self._mac is None:
+            self._mac = _current_mac()
+        return self._mac
+
+    def _subtree(self, size: int) -> Callable[[int, int], bytes]:
+        """Subtree hashes of the first `size` entries from the stored perfect subtrees: O(log n) rows each."""
         if not 0 < size <= self.size():
             raise ValidationFailed(f"the log has {self.size()} entries", code="BAD_TREE_SIZE")
-        query = select(LogEntry.leaf_hash).where(LogEntry.idx < size).order_by(LogEntry.idx)
-        return [bytes.fromhex(h) for h in self.session.scalars(query)]
+        found: dict[tuple[int, int], bytes] = {}
+
+        def node(level: int, index: int) -> bytes:
+            if (level, index) not in found:
+                if level == 0:
+                    stored = self.session.scalar(select(LogEntry.leaf_hash).where(LogEntry.idx == index))
+                else:
+                    stored = self.session.scalar(
+                        select(LogNode.hash).where(LogNode.level == level, LogNode.idx == index)
+                    )
+                if stored is None:
+                    raise RuntimeError(f"the access log has no node ({level}, {index}): run `flask audit verify`")
+                found[(level, index)] = bytes.fromhex(stored)
+            return found[(level, index)]
+
+        return subtree_from_nodes(node)
 
     def inclusions(self, indexes: Sequence[int], size: int) -> list[InclusionProof]:
         """The audit paths of entries in the tree of the first `size` entries (RFC 9162 2.1.3)."""
-        leaves = self._leaves(size)
-        root = root_hash(leaves)
+        subtree = self._subtree(size)
+        root = subtree(0, size)
         proofs = []
         for index in indexes:
             if not 0 <= index < size:
                 raise ValidationFailed(f"index {index} is not in a tree of {size}", code="BAD_LEAF_INDEX")
-            proofs.append(InclusionProof(index, size, leaves[index], root, inclusion_proof(index, leaves)))
+            path = inclusion_path(index, size, subtree)
+            proofs.append(InclusionProof(index, size, subtree(index, index + 1), root, path))
         return proofs
 
     def consistency(self, old: int, new: int) -> list[bytes]:
         if not 0 < old <= new:
             raise ValidationFailed("0 < old <= new", code="BAD_TREE_SIZE")
-        return consistency_proof(old, self._leaves(new))
+        return consistency_path(old, new, self._subtree(new))
 
     def entries(self, filters: EntryFilter, *, limit: int, before: int | None) -> list[LogEntry]:
         """Entries newest first, before the cursor `before` (an index)."""
@@ -311,10 +366,13 @@ class AccessLog:
             checkpoints.append(("the checkpoint kept outside", verify_checkpoint(external, jwks)))
         wanted = {c.size for _, c in checkpoints}
 
-        # 2. The entries, in index order: gaps, strays and leaves that their fields no longer give.
+        # 2. The entries, in index order: gaps, strays, leaves that their fields no longer give, rows the
+        # registry did not write (no valid MAC), and times that go backwards.
         roots: dict[int, bytes] = {0: Frontier().root()}
         frontier = Frontier()
         expected = 0
+        previous_at: dt.datetime | None = None
+        seen_format = 0
         with closing(self._stream()) as stream:
             for entry in stream:
                 if entry.idx < expected or entry.idx >= size:
@@ -323,9 +381,24 @@ class AccessLog:
                 if entry.idx > expected:
                     problem(expected, f"entry {expected} was deleted")
                     return report  # nothing after a gap can match anything signed
-                leaf = leaf_hash(entry_bytes(_row_values(entry)))
+                data = entry_bytes(_row_values(entry))
+                leaf = leaf_hash(data)
                 if leaf.hex() != entry.leaf_hash:
                     problem(entry.idx, f"entry {entry.idx} was changed: its fields no longer give its leaf hash")
+                if entry.mac is not None or entry.leaf_format >= 2:
+                    if not self.mac.holds(data, entry.mac):
+                        problem(
+                            entry.idx,
+                            f"entry {entry.idx} has no valid MAC: the registry did not write it as it is "
+                            "(changed, renumbered, or written by someone else)",
+                        )
+                elif seen_format >= 2:
+                    problem(entry.idx, f"entry {entry.idx} claims the old format without a MAC, after newer entries")
+                seen_format = max(seen_format, entry.leaf_format)
+                at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)
+                if previous_at is not None and at < previous_at:
+                    problem(entry.idx, f"entry {entry.idx} is dated {at:%Y-%m-%d %H:%M:%S}, before the entry before it")
+                previous_at = at
                 frontier.append(leaf)
                 expected += 1
                 if expected in wanted:
@@ -344,6 +417,12 @@ class AccessLog:
                 )
             elif roots[checked.size] != checked.root_hash:
                 problem(None, f"the first {checked.size} entries no longer give the root of {source}")
-        if head is not None and _frontier(head).root() != frontier.root():
-            problem(None, "the log head's root differs from the root of the entries")
+        if head is not None:
+            try:
+                head_root = _frontier(head).root()
+            except (ValueError, TypeError) as e:
+                problem(None, f"the log head is damaged: {e}")
+            else:
+                if head_root != frontier.root():
+                    problem(None, "the log head's root differs from the root of the entries")
         return report

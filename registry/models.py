@@ -304,8 +304,22 @@ class LogEntry(Model):
     # before migration 0009, which hash their action's legacy name; 2 since.
     leaf_format: Mapped[int] = mapped_column(SmallInteger, default=2)
     leaf_hash: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256 of the leaf's bytes under a key derived from the keystore secret, which is never in the
+    # database: a row written by anyone but the registry fails the audit. None on entries from before 0010.
+    mac: Mapped[str | None] = mapped_column(String(64))
 
     actor_department: Mapped[Department | None] = relationship(foreign_keys=[actor_department_id])
+
+
+class LogNode(Model):
+    """A perfect subtree of the access log's Merkle tree, stored when the append that completes it commits:
+    the hash of leaves idx * 2**level to (idx + 1) * 2**level - 1, so that proofs read O(log n) rows."""
+
+    __tablename__ = "log_nodes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class LogHead(Model):

@@ -7,7 +7,7 @@ splits at the largest power of two below n. Checks return nothing or raise Inval
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from verifiers.errors import VerificationError
 
@@ -49,40 +49,74 @@ def root_hash(leaves: Sequence[bytes]) -> bytes:
     return _root(leaves, 0, len(leaves))
 
 
-def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
-    """PATH(index, D[n]): the audit path of one leaf in the tree of all `leaves`."""
-    if not 0 <= index < len(leaves):
-        raise ValueError(f"leaf {index} is not in a tree of {len(leaves)}")
+SubtreeHash = Callable[[int, int], bytes]
+"""MTH(D[lo:hi]): the hash of the subtree over leaves lo to hi - 1, however it is found."""
+
+
+def subtree_from_nodes(node: Callable[[int, int], bytes]) -> SubtreeHash:
+    """A SubtreeHash from the perfect subtrees alone: `node(level, index)` is the hash of leaves
+    index * 2**level to (index + 1) * 2**level - 1 (level 0 is a leaf). Any range is split as RFC 9162
+    splits a tree, so a proof needs O(log n) perfect subtrees for its full ones and O(log n) more for
+    each ragged right edge."""
+
+    def subtree(lo: int, hi: int) -> bytes:
+        width = hi - lo
+        if width & (width - 1) == 0 and lo % width == 0:
+            return node(width.bit_length() - 1, lo // width)
+        k = _split(width) if width & (width - 1) else width // 2
+        return node_hash(subtree(lo, lo + k), subtree(lo + k, hi))
+
+    return subtree
+
+
+def inclusion_path(index: int, size: int, subtree: SubtreeHash) -> list[bytes]:
+    """PATH(index, D[size]) (RFC 9162 2.1.3.1), with subtree hashes from `subtree`."""
+    if not 0 <= index < size:
+        raise ValueError(f"leaf {index} is not in a tree of {size}")
     proof: list[bytes] = []
-    lo, hi, m = 0, len(leaves), index
+    lo, hi, m = 0, size, index
     while hi - lo > 1:
         k = _split(hi - lo)
         if m < k:
-            proof.append(_root(leaves, lo + k, hi))
+            proof.append(subtree(lo + k, hi))
             hi = lo + k
         else:
-            proof.append(_root(leaves, lo, lo + k))
+            proof.append(subtree(lo, lo + k))
             lo, m = lo + k, m - k
     return proof[::-1]
 
 
-def consistency_proof(old_size: int, leaves: Sequence[bytes]) -> list[bytes]:
-    """PROOF(old_size, D[n]): shows the tree of the first `old_size` leaves is a prefix of this one."""
-    if not 0 < old_size <= len(leaves):
-        raise ValueError(f"no consistency proof from {old_size} to {len(leaves)}")
+def consistency_path(old_size: int, size: int, subtree: SubtreeHash) -> list[bytes]:
+    """PROOF(old_size, D[size]) (RFC 9162 2.1.4.1), with subtree hashes from `subtree`."""
+    if not 0 < old_size <= size:
+        raise ValueError(f"no consistency proof from {old_size} to {size}")
     proof: list[bytes] = []
-    lo, hi, m, whole = 0, len(leaves), old_size, True
+    lo, hi, m, whole = 0, size, old_size, True
     while m != hi - lo:
         k = _split(hi - lo)
         if m <= k:
-            proof.append(_root(leaves, lo + k, hi))
+            proof.append(subtree(lo + k, hi))
             hi = lo + k
         else:
-            proof.append(_root(leaves, lo, lo + k))
+            proof.append(subtree(lo, lo + k))
             lo, m, whole = lo + k, m - k, False
     if not whole:
-        proof.append(_root(leaves, lo, hi))
+        proof.append(subtree(lo, hi))
     return proof[::-1]
+
+
+def _over(leaves: Sequence[bytes]) -> SubtreeHash:
+    return lambda lo, hi: _root(leaves, lo, hi)
+
+
+def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
+    """PATH(index, D[n]): the audit path of one leaf in the tree of all `leaves`."""
+    return inclusion_path(index, len(leaves), _over(leaves))
+
+
+def consistency_proof(old_size: int, leaves: Sequence[bytes]) -> list[bytes]:
+    """PROOF(old_size, D[n]): shows the tree of the first `old_size` leaves is a prefix of this one."""
+    return consistency_path(old_size, len(leaves), _over(leaves))
 
 
 def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes) -> None:
@@ -153,13 +187,17 @@ class Frontier:
         self.size = size
         self.nodes = list(nodes)
 
-    def append(self, leaf: bytes) -> None:
-        node, k = leaf, self.size
+    def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
+        """Add a leaf; return the perfect subtrees it completes, as (level, index, hash), level 1 upwards."""
+        node, k, level, completed = leaf, self.size, 0, []
         while k & 1:
             node = node_hash(self.nodes.pop(), node)
             k >>= 1
+            level += 1
+            completed.append((level, self.size >> level, node))
         self.nodes.append(node)
         self.size += 1
+        return completed
 
     def root(self) -> bytes:
         if not self.nodes:

@@ -244,6 +244,7 @@ def test_audit_names_a_changed_entry_even_with_its_leaf_hash_rewritten(
     raw_sql(app, f"UPDATE log_entries SET outcome = 'refused', leaf_hash = '{forged}' WHERE idx = 3")
     result = audit(app)
     assert result.exit_code == 1
+    assert "FIRST BAD ENTRY: 3" in result.output and "entry 3 has no valid MAC" in result.output
     assert "no longer give the root" in result.output
 
 

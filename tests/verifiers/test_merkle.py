@@ -8,10 +8,13 @@ from verifiers.merkle import (
     EMPTY_ROOT,
     Frontier,
     InvalidProof,
+    consistency_path,
     consistency_proof,
+    inclusion_path,
     inclusion_proof,
     leaf_hash,
     root_hash,
+    subtree_from_nodes,
     verify_consistency,
     verify_inclusion,
 )
@@ -189,3 +192,30 @@ def test_the_frontier_gives_the_root_of_every_prefix(leaves: list[bytes]) -> Non
         assert frontier.root() == root_hash(leaves[:n])
     copy = Frontier(frontier.size, frontier.nodes)
     assert copy.root() == frontier.root()
+
+
+@settings(max_examples=100, deadline=None)
+@given(trees, st.data())
+def test_proofs_from_stored_perfect_subtrees_equal_proofs_from_all_leaves(
+    leaves: list[bytes], data: st.DataObject
+) -> None:
+    """What the registry stores as the log grows (the perfect subtrees each append completes) is enough
+    for every proof, at every earlier size, without reading the leaves in between."""
+    frontier, nodes = Frontier(), {(0, i): leaf for i, leaf in enumerate(leaves)}
+    for leaf in leaves:
+        nodes.update({(level, index): node for level, index, node in frontier.append(leaf)})
+    looked_up: list[tuple[int, int]] = []
+
+    def node(level: int, index: int) -> bytes:
+        looked_up.append((level, index))
+        return nodes[(level, index)]
+
+    subtree = subtree_from_nodes(node)
+    size = data.draw(st.integers(1, len(leaves)))
+    assert subtree(0, size) == root_hash(leaves[:size])
+    index = data.draw(st.integers(0, size - 1))
+    assert inclusion_path(index, size, subtree) == inclusion_proof(index, leaves[:size])
+    old = data.draw(st.integers(1, size))
+    looked_up.clear()
+    assert consistency_path(old, size, subtree) == consistency_proof(old, leaves[:size])
+    assert len(looked_up) <= 2 * max(1, size.bit_length()) ** 2  # O(log² n) lookups, not O(n)

@@ -29,9 +29,9 @@ def main() -> None:
     from registry.errors import RegistryError
     from registry.models import db
     from registry.principals import HOLDER_ROLE, OPERATOR, Principal, holder_ref
-    from registry.services import services
     from registry.sharing import ShareRequest
     from registry.vocabulary import Role
+    from registry.wiring import services
     from tests.factories import citizen_id, make_department, make_type
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -21,8 +21,8 @@ from registry.errors import RegistryError
 from registry.keys import DEFAULT_SEAL_DAYS
 from registry.models import Seal, SharingPolicy, db
 from registry.principals import OPERATOR
-from registry.services import services
 from registry.vocabulary import Role, values
+from registry.wiring import services
 from verifiers.errors import InvalidCheckpoint
 
 seal_cli = AppGroup("seal", help="Departments' seals and the registry's own keys.")

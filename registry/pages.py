@@ -11,8 +11,8 @@ from sqlalchemy import select
 from issuers.holders import mask
 from registry.keys import published_jwk
 from registry.models import CertificateType, Department, db, utcnow
-from registry.services import services
 from registry.vocabulary import StampStatus
+from registry.wiring import services
 from verifiers.jose import key_status
 
 bp = Blueprint("pages", __name__)

@@ -18,8 +18,8 @@ from registry.api.schemas import (
     DepartmentOut,
 )
 from registry.models import ApiClient, CertificateType, Department
-from registry.services import services
 from registry.vocabulary import Action, Role
+from registry.wiring import services
 
 blp = RegistryBlueprint("catalog", __name__, url_prefix="/api/v1", description="Departments, types and clients")
 

@@ -29,8 +29,8 @@ from registry.errors import Forbidden, NotFound
 from registry.models import Certificate, Department, db
 from registry.principals import HOLDER_ROLE
 from registry.qr import FORMATS
-from registry.services import services
 from registry.vocabulary import Action, Role
+from registry.wiring import services
 
 blp = RegistryBlueprint(
     "certificates", __name__, url_prefix="/api/v1/certificates", description="Issuing and reading certificates"

@@ -20,8 +20,8 @@ from registry.api.schemas import (
 )
 from registry.models import db
 from registry.principals import HOLDER_ROLE
-from registry.services import services
 from registry.vocabulary import Action, Role
+from registry.wiring import services
 
 blp = RegistryBlueprint("log", __name__, url_prefix="/api/v1", description="The tamper-evident access log")
 

@@ -24,9 +24,9 @@ from registry.api.schemas import (
 )
 from registry.models import Consent, ServiceItem, SharingPolicy
 from registry.principals import HOLDER_ROLE
-from registry.services import services
 from registry.sharing import ShareRequest, SharingResult
 from registry.vocabulary import Action, Role
+from registry.wiring import services
 
 blp = RegistryBlueprint(
     "sharing", __name__, url_prefix="/api/v1", description="Cross-department sharing by service item"

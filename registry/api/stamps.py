@@ -27,9 +27,9 @@ from registry.api.schemas import (
 from registry.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from registry.models import Department, Seal, Stamp, db
 from registry.qr import render
-from registry.services import services
 from registry.stamps import DETACHED, PDF, StampRequest, stamp_url
 from registry.vocabulary import Action, KeyPurpose, Role
+from registry.wiring import services
 
 
 class _UploadParser(RegistryParser):

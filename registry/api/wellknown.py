@@ -10,9 +10,9 @@ from registry.api.documents import JWKS_SCHEMA, file_response, json_response
 from registry.api.parsing import RegistryBlueprint
 from registry.api.schemas import VerifyIn, VerifyOut
 from registry.models import db
-from registry.services import services
 from registry.statuslists import StatusLists
 from registry.verification import VerificationResult
+from registry.wiring import services
 
 blp = RegistryBlueprint("wellknown", __name__, url_prefix="/.well-known", description="Published keys")
 

@@ -21,9 +21,9 @@ from registry.errors import NotFound
 from registry.models import LogEntry, SharingGrant, db
 from registry.principals import OPERATOR, Principal, holder_ref
 from registry.refusals import RefusalCounter, record_refusal
-from registry.services import services
 from registry.sharing import ShareRequest, SharingRefused
 from registry.vocabulary import Role
+from registry.wiring import services
 from tests.factories import citizen_id, make_department, make_type
 
 FIELDS = ("company_name", "legal_representative", "registered_capital", "established_on", "employees", "listed")

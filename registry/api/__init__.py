@@ -11,7 +11,8 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from registry.api import problems
-from registry.api.documents import PROBLEM_JSON, Problem
+from registry.api.documents import Problem
+from registry.problem import PROBLEM_JSON
 
 
 class RegistryApi(Api):  # type: ignore[misc]

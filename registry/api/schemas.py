@@ -14,7 +14,7 @@ from registry.api.documents import CREDIT_CODE_PATTERN, TYPE_CODE_PATTERN
 from registry.catalog import FIELD_TYPES
 from registry.certificates import MAX_BATCH
 from registry.models import INT64_MAX, utcnow
-from registry.sharing import personal_fields
+from registry.sharing.policies import personal_fields
 from registry.vocabulary import Action, CertificateStatus, RevocationReason, Role, values
 from verifiers.codes import validate_credit_code
 from verifiers.errors import InvalidCode

@@ -8,15 +8,8 @@ from flask.views import MethodView
 
 from registry.api.auth import principal, requires
 from registry.api.parsing import RegistryBlueprint
-from registry.api.schemas import (
-    CertificateTypeIn,
-    CertificateTypeOut,
-    ClientCreated,
-    ClientIn,
-    ClientOut,
-    DepartmentIn,
-    DepartmentOut,
-)
+from registry.api.schemas.catalog import CertificateTypeIn, CertificateTypeOut, DepartmentIn, DepartmentOut
+from registry.api.schemas.clients import ClientCreated, ClientIn, ClientOut
 from registry.models import ApiClient, CertificateType, Department
 from registry.vocabulary import Action, Role
 from registry.wiring import services

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from registry.api.auth import principal, requires
 from registry.api.documents import IDENTIFIER_PARAMETER
 from registry.api.parsing import RegistryBlueprint
-from registry.api.schemas import (
+from registry.api.schemas.certificates import (
     AmendIn,
     BatchIn,
     BatchOut,

@@ -7,7 +7,7 @@ from typing import Any
 from registry.accesslog import AccessLog, EntryFilter, InclusionProof, checkpoint_document
 from registry.api.auth import principal, requires
 from registry.api.parsing import RegistryBlueprint
-from registry.api.schemas import (
+from registry.api.schemas.log import (
     CheckpointOut,
     ConsistencyArgs,
     ConsistencyOut,

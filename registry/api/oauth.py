@@ -10,7 +10,7 @@ from urllib.parse import unquote
 from flask import request
 
 from registry.api.parsing import RegistryBlueprint
-from registry.api.schemas import TokenRequest, TokenResponse
+from registry.api.schemas.oauth import TokenRequest, TokenResponse
 from registry.errors import Unauthorized
 from registry.wiring import services
 

@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from registry.api.auth import principal, requires
 from registry.api.parsing import RegistryBlueprint
-from registry.api.schemas import (
+from registry.api.schemas.sharing import (
     ConsentIn,
     ConsentOut,
     PolicyIn,

@@ -16,7 +16,7 @@ from issuers.x509ca import to_pem
 from registry.api.auth import principal, requires
 from registry.api.documents import file_response
 from registry.api.parsing import RegistryBlueprint, RegistryParser
-from registry.api.schemas import (
+from registry.api.schemas.stamps import (
     StampCreated,
     StampForm,
     StampOut,

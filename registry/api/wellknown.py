@@ -8,7 +8,7 @@ from flask import Response, jsonify
 
 from registry.api.documents import JWKS_SCHEMA, file_response, json_response
 from registry.api.parsing import RegistryBlueprint
-from registry.api.schemas import VerifyIn, VerifyOut
+from registry.api.schemas.verify import VerifyIn, VerifyOut
 from registry.models import db
 from registry.statuslists import StatusLists
 from registry.verification import VerificationResult

@@ -25,8 +25,8 @@ from registry.api.schemas.certificates import (
     SuspendIn,
 )
 from registry.certificates import CertificateFilter, IssueRequest, request_fingerprint
-from registry.errors import Forbidden, NotFound
-from registry.models import Certificate, Department, db
+from registry.errors import NotFound
+from registry.models import Certificate
 from registry.principals import HOLDER_ROLE
 from registry.qr import FORMATS
 from registry.vocabulary import Action, Role
@@ -56,9 +56,7 @@ def _issue(items: list[dict[str, Any]], headers: dict[str, Any]) -> list[Certifi
     """Issue for the calling department's client, all or nothing, honouring an Idempotency-Key."""
     svc = services()
     caller = principal()
-    if caller.department_id is None or caller.client_id is None:
-        raise Forbidden("the client belongs to no department", code="ROLE_NOT_PERMITTED")
-    department = db.session.get_one(Department, caller.department_id)
+    department = svc.catalog.get_department_of(caller)
     certificates = svc.certificates.issue(
         department,
         [_issue_request(item) for item in items],

@@ -12,8 +12,7 @@ from issuers.x509ca import to_pem
 from registry.api.documents import JWKS_SCHEMA, file_response, json_response
 from registry.api.parsing import RegistryBlueprint
 from registry.errors import NotFound
-from registry.models import Seal, db
-from registry.statuslists import StatusLists
+from registry.models import Seal
 from registry.vocabulary import KeyPurpose
 from registry.wiring import services
 
@@ -35,8 +34,7 @@ def jwks() -> Response:
 def status_list(number: int, purpose: str) -> Response:
     """A W3C Bitstring Status List (purpose `revocation` or `suspension`) as a registry-signed JWT (public)."""
     svc = services()
-    lists = StatusLists(db.session())
-    token = svc.runtime.status_lists.signed(lists, lists.get(number), purpose, lambda: svc.keys.signing_key(None))
+    token = svc.verification.status_list(number, purpose)
     response = Response(token, mimetype="application/vc+jwt")
     response.headers["Cache-Control"] = f"public, max-age={svc.config['REGISTRY_STATUS_LIST_MAX_AGE']}"
     return response

@@ -22,8 +22,8 @@ from registry.api.schemas.stamps import (
     StampVerifyForm,
     StampVerifyOut,
 )
-from registry.errors import Forbidden, PayloadTooLarge, ValidationFailed
-from registry.models import Department, Stamp, db
+from registry.errors import PayloadTooLarge, ValidationFailed
+from registry.models import Stamp
 from registry.qr import render
 from registry.stamps import DETACHED, PDF, StampRequest, stamp_url
 from registry.vocabulary import Action, Role
@@ -87,8 +87,7 @@ def stamp(form: dict[str, Any]) -> Any:
     stamp (a JWS over the document's hash). Errors: 413 FILE_TOO_LARGE, 422 NOT_A_PDF, PDF_DAMAGED,
     PDF_ENCRYPTED, PAGE_NOT_FOUND, POSITION_OFF_PAGE, BAD_SHA256; nothing is kept on failure."""
     caller = principal()
-    if caller.department_id is None:
-        raise Forbidden("the client belongs to no department", code="ROLE_NOT_PERMITTED")
+    department = services().catalog.get_department_of(caller)
     upload = form.get("file")
     data = _read(upload)
     kind = _kind(form, upload)
@@ -102,7 +101,6 @@ def stamp(form: dict[str, Any]) -> Any:
         placement=Placement(form["page"], form["x"], form["y"], form["width"], form["height"]),
         service_item=form.get("service_item"),
     )
-    department = db.session.get_one(Department, caller.department_id)
     result = services().stamps.stamp(department, stamp_request, actor=caller)
     issuer = services().config["REGISTRY_ISSUER"]
     url = stamp_url(issuer, result.stamp.reference)

@@ -11,6 +11,7 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from issuers.keystore import Keystore
+from registry.accesslog import AccessLog
 from registry.catalog import CatalogService
 from registry.certificates import CertificateService
 from registry.clients import ClientService
@@ -48,6 +49,10 @@ class Services:
     @cached_property
     def keys(self) -> KeyService:
         return KeyService(self.session, self.runtime.keystore, f"{self.config['REGISTRY_ISSUER']}/api/v1/ca.crl")
+
+    @cached_property
+    def access_log(self) -> AccessLog:
+        return AccessLog(self.session)
 
     @cached_property
     def catalog(self) -> CatalogService:

@@ -61,7 +61,7 @@ def main() -> None:
     from registry.certificates import IssueRequest
     from registry.models import Certificate, db
     from registry.principals import OPERATOR, Principal
-    from registry.services import services
+    from registry.wiring import services
     from tests.factories import citizen_id, make_department, make_type
 
     with tempfile.TemporaryDirectory() as tmp:

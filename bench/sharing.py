@@ -29,9 +29,9 @@ def main() -> None:
     from registry.errors import RegistryError
     from registry.models import db
     from registry.principals import HOLDER_ROLE, OPERATOR, Principal, holder_ref
-    from registry.services import services
-    from registry.sharing import ShareRequest
+    from registry.sharing.grants import ShareRequest
     from registry.vocabulary import Role
+    from registry.wiring import services
     from tests.factories import citizen_id, make_department, make_type
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -46,9 +46,9 @@ def main() -> None:
             svc.keys.create(None, actor=OPERATOR)
             svc.keys.create(issuer, actor=OPERATOR)
             ctype = make_type([issuer])
-            item = svc.sharing.create_item("BENCH-001", "企业设立登记", actor=OPERATOR)
+            item = svc.policies.create_item("BENCH-001", "企业设立登记", actor=OPERATOR)
             for agency in (agency_dept, other_dept):
-                svc.sharing.create_policy(
+                svc.policies.create_policy(
                     agency.credit_code,
                     ctype.code,
                     item.code,
@@ -69,7 +69,7 @@ def main() -> None:
             )
             for h in holders:  # every holder consents to the first agency only
                 holder = Principal(role=HOLDER_ROLE, holder_ref=holder_ref(holder_key, "person", h))
-                svc.sharing.grant_consent(holder, agency_dept.credit_code, item.code)
+                svc.consents.grant(holder, agency_dept.credit_code, item.code)
             db.session.commit()
             type_code, item_code = ctype.code, item.code
             agency = Principal(role=Role.AGENCY, client_id="bench", department_id=agency_dept.id)
@@ -81,7 +81,7 @@ def main() -> None:
                         db.session.expunge_all()  # as a request does: an empty session
                         request = ShareRequest("person", holders[i % len(holders)], type_code, item_code, "办理登记")
                         with contextlib.suppress(RegistryError):  # a refusal is recorded, then raised
-                            services().sharing.share(who, request)
+                            services().grants.share(who, request)
                         db.session.commit()
 
                 return run

@@ -24,8 +24,8 @@ def main() -> None:
     from registry.accesslog import init_log
     from registry.models import Department, db
     from registry.principals import OPERATOR, Principal
-    from registry.services import services
     from registry.stamps import DETACHED, PDF, StampRequest
+    from registry.wiring import services
     from tests.factories import make_department, pdf_document
 
     with tempfile.TemporaryDirectory() as tmp:

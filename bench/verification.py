@@ -63,7 +63,7 @@ def prepare(config: dict[str, str]) -> tuple[str, str]:
     from registry.accesslog import init_log
     from registry.models import db
     from registry.principals import OPERATOR
-    from registry.services import services
+    from registry.wiring import services
     from tests.factories import certificate_body, make_client, make_department, make_type
 
     app = create_app(config)

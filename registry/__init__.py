@@ -19,9 +19,9 @@ from issuers.keystore import DataKeys, Keystore
 from registry import config as registry_config
 from registry.accesslog import EntryMac
 from registry.models import INT64_MAX, db
-from registry.services import Runtime
 from registry.statuslists import StatusListPublisher
 from registry.tokens import IdentityProviderTrust
+from registry.wiring import Runtime
 
 MIGRATIONS_DIR = str(registry_config.PROJECT_ROOT / "migrations")
 migrate = Migrate(directory=MIGRATIONS_DIR, render_as_batch=True)

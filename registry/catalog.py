@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accesslog import AccessLog, Event
-from registry.errors import Conflict, NotFound, ValidationFailed
+from registry.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from registry.models import CertificateType, Department
 from registry.principals import Principal
 from registry.vocabulary import Action
@@ -86,6 +86,12 @@ class CatalogService:
         if department is None:
             raise NotFound(f"no department {credit_code}", code="DEPARTMENT_NOT_FOUND")
         return department
+
+    def get_department_of(self, client: Principal) -> Department:
+        """Return the department the calling client belongs to; raise Forbidden for a caller of none."""
+        if client.department_id is None or client.client_id is None:
+            raise Forbidden("the client belongs to no department", code="ROLE_NOT_PERMITTED")
+        return self.session.get_one(Department, client.department_id)
 
     def list_departments(self) -> list[Department]:
         return list(self.session.scalars(select(Department).order_by(Department.credit_code)))

@@ -21,8 +21,8 @@ from registry.errors import RegistryError
 from registry.keys import DEFAULT_SEAL_DAYS
 from registry.models import Seal, SharingPolicy, db
 from registry.principals import OPERATOR
-from registry.services import services
 from registry.vocabulary import Role, values
+from registry.wiring import services
 from verifiers.errors import InvalidCheckpoint
 
 seal_cli = AppGroup("seal", help="Departments' seals and the registry's own keys.")
@@ -295,7 +295,7 @@ def _field_list(text: str) -> list[str]:
 @_fail_on_registry_error
 def sharing_item_add(code: str, name: str) -> None:
     """Add the service item CODE called NAME."""
-    item = services().sharing.create_item(code, name, actor=OPERATOR)
+    item = services().policies.create_item(code, name, actor=OPERATOR)
     db.session.commit()
     click.echo(f"{item.code}  {item.name}")
 
@@ -303,7 +303,7 @@ def sharing_item_add(code: str, name: str) -> None:
 @sharing_cli.command("items")
 def sharing_items() -> None:
     """List service items."""
-    for item in services().sharing.list_items():
+    for item in services().policies.list_items():
         click.echo(f"{item.code}  {item.name}")
 
 
@@ -317,7 +317,7 @@ def sharing_items() -> None:
 @_fail_on_registry_error
 def sharing_policy_add(agency: str, type_code: str, item: str, fields: str, consent: bool, copy_hours: int) -> None:
     """Let AGENCY fetch FIELDS of TYPE for the service ITEM."""
-    policy = services().sharing.create_policy(
+    policy = services().policies.create_policy(
         agency,
         type_code,
         item,
@@ -335,7 +335,7 @@ def sharing_policy_add(agency: str, type_code: str, item: str, fields: str, cons
 @_fail_on_registry_error
 def sharing_policy_withdraw(policy_id: int) -> None:
     """Withdraw policy POLICY_ID; later requests under it are refused."""
-    policy = services().sharing.update_policy(policy_id, actor=OPERATOR, active=False)
+    policy = services().policies.update_policy(policy_id, actor=OPERATOR, active=False)
     db.session.commit()
     click.echo(_show_policy(policy))
 
@@ -344,14 +344,14 @@ def sharing_policy_withdraw(policy_id: int) -> None:
 @click.option("--all", "include_withdrawn", is_flag=True, help="Include withdrawn policies.")
 def sharing_policies(include_withdrawn: bool) -> None:
     """List sharing policies."""
-    for policy in services().sharing.list_policies(include_withdrawn=include_withdrawn):
+    for policy in services().policies.list_policies(include_withdrawn=include_withdrawn):
         click.echo(_show_policy(policy))
 
 
 @sharing_cli.command("stats")
 def sharing_stats() -> None:
     """Paper submissions avoided, per agency, department, type and service item."""
-    stats = services().sharing.stats()
+    stats = services().sharing_statistics.stats()
     click.echo(f"paper submissions avoided: {stats['paper_submissions_avoided']}")
     for row in stats["rows"]:
         click.echo(

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from registry.models import db
 from registry.principals import OPERATOR
-from registry.services import Services
 from registry.vocabulary import Role
+from registry.wiring import Services
 
 MARKET = ("11310000002418230T", "上海市市场监督管理局 (DEMO)")
 PROPERTY = ("11310000MB2F05123H", "上海市规划和自然资源局 (DEMO)")

@@ -6,13 +6,12 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, render_template
-from sqlalchemy import select
 
 from issuers.holders import mask
 from registry.keys import published_jwk
-from registry.models import CertificateType, Department, db, utcnow
-from registry.services import services
+from registry.models import utcnow
 from registry.vocabulary import StampStatus
+from registry.wiring import services
 from verifiers.jose import key_status
 
 bp = Blueprint("pages", __name__)
@@ -57,12 +56,11 @@ def _shown(claims: dict[str, Any]) -> list[tuple[str, str]]:
     """The core claims as a reader wants them: names of the issuer and type, holder, validity."""
     if not claims:
         return []
-    issuer = claims.get("dept_name") or db.session.scalar(
-        select(Department.name).where(Department.credit_code == claims.get("dept"))
-    )
-    type_name = claims.get("type_name") or db.session.scalar(
-        select(CertificateType.name).where(CertificateType.code == claims.get("vct"))
-    )
+    catalog = services().catalog
+    department = None if claims.get("dept_name") else catalog.find_department(claims.get("dept", ""))
+    ctype = None if claims.get("type_name") else catalog.find_type(claims.get("vct", ""))
+    issuer = claims.get("dept_name") or (department.name if department else None)
+    type_name = claims.get("type_name") or (ctype.name if ctype else None)
     return [
         ("证照类型 Type", type_name or claims.get("vct", "—")),
         ("签发机关 Issuer", f"{issuer or '—'} ({claims.get('dept', '—')})"),

@@ -19,6 +19,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits.errors import StorageError
 
+from registry.problem import problem
+
 log = logging.getLogger(__name__)
 
 # One budget for verifying, however it is asked for: the API, or the page a QR code opens.
@@ -69,8 +71,6 @@ def _limit(app: Flask, endpoint: str, limit: Any) -> None:
 
 def _storage_down(error: StorageError) -> Response:
     """The limiter's storage (Redis) is unreachable: 503 with Retry-After, never 500, and never unlimited."""
-    from registry.api.problems import problem
-
     log.error("the rate limiter's storage is unreachable: %s", error)
     return problem(
         503,

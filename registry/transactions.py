@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from registry.errors import RegistryError
 from registry.models import db
 from registry.principals import ANONYMOUS
+from registry.problem import problem
 from registry.refusals import RefusalCounter, record_refusal
 from registry.vocabulary import Action
 
@@ -38,8 +39,6 @@ def init_app(app: Flask) -> None:
             except SQLAlchemyError:
                 db.session.rollback()
                 log.exception("the request's changes could not be committed")
-                from registry.api.problems import problem
-
                 return problem(500, "INTERNAL_ERROR", "Internal server error", "nothing of the request was kept")
             return response
         db.session.rollback()

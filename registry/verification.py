@@ -119,14 +119,16 @@ class VerificationService:
     def _registry_signer(self) -> Signer:
         return self.keys.signing_key(None)
 
+    def status_list(self, number: int, purpose: str) -> str:
+        """Status list `number` for `purpose`, signed by the registry's key; raise NotFound for either unknown."""
+        lists = StatusLists(self.session)
+        return self.publisher.signed(lists, lists.get(number), purpose, self._registry_signer)
+
     def bundle(self) -> str:
         """Every published key and every current status list, signed together by the registry's key."""
-        lists = StatusLists(self.session)
         status_lists = {
-            f"{status_list_url(self.issuer, number)}/{purpose}": self.publisher.signed(
-                lists, lists.get(number), purpose, self._registry_signer
-            )
-            for number in lists.numbers()
+            f"{status_list_url(self.issuer, number)}/{purpose}": self.status_list(number, purpose)
+            for number in StatusLists(self.session).numbers()
             for purpose in PURPOSES
         }
         signer = self._registry_signer()

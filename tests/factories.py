@@ -17,8 +17,8 @@ from sqlalchemy import select
 from registry.clients import hash_secret
 from registry.models import ApiClient, CertificateType, Department, db
 from registry.principals import OPERATOR
-from registry.services import services
 from registry.vocabulary import Role
+from registry.wiring import services
 from verifiers import Verifier
 from verifiers.codes import citizen_id_check, credit_code_check
 

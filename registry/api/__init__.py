@@ -11,7 +11,8 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from registry.api import problems
-from registry.api.documents import PROBLEM_JSON, Problem
+from registry.api.documents import Problem
+from registry.problem import PROBLEM_JSON
 
 
 class RegistryApi(Api):  # type: ignore[misc]
@@ -38,7 +39,7 @@ api = RegistryApi()
 
 
 def init_app(app: Flask) -> None:
-    from registry.api import catalog, certificates, log, oauth, sharing, stamps, wellknown
+    from registry.api import catalog, certificates, clients, log, oauth, publication, sharing, stamps, verify
 
     app.config.update(
         API_TITLE="Electronic certificate and license registry",
@@ -61,10 +62,10 @@ def init_app(app: Flask) -> None:
     problems.init_app(app)
     blueprints = (
         oauth.blp,
-        wellknown.blp,
-        wellknown.status_blp,
-        wellknown.verify_blp,
+        publication.blp,
+        verify.blp,
         catalog.blp,
+        clients.blp,
         certificates.blp,
         log.blp,
         sharing.blp,

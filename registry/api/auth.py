@@ -10,9 +10,9 @@ from flask import g, request
 
 from registry.errors import Forbidden, Unauthorized
 from registry.principals import HOLDER_ROLE, Principal, holder_ref
-from registry.services import services
 from registry.tokens import ACCESS_TOKEN_TYP, ID_TOKEN_TYP, unverified_header
 from registry.vocabulary import Action
+from registry.wiring import services
 
 F = TypeVar("F", bound=Callable[..., Any])
 

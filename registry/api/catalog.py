@@ -1,4 +1,4 @@
-"""Departments, certificate types and API clients: read by anyone, changed by the admin."""
+"""Departments and certificate types: read by anyone, changed by the admin."""
 
 from __future__ import annotations
 
@@ -8,20 +8,12 @@ from flask.views import MethodView
 
 from registry.api.auth import principal, requires
 from registry.api.parsing import RegistryBlueprint
-from registry.api.schemas import (
-    CertificateTypeIn,
-    CertificateTypeOut,
-    ClientCreated,
-    ClientIn,
-    ClientOut,
-    DepartmentIn,
-    DepartmentOut,
-)
-from registry.models import ApiClient, CertificateType, Department
-from registry.services import services
+from registry.api.schemas.catalog import CertificateTypeIn, CertificateTypeOut, DepartmentIn, DepartmentOut
+from registry.models import CertificateType, Department
 from registry.vocabulary import Action, Role
+from registry.wiring import services
 
-blp = RegistryBlueprint("catalog", __name__, url_prefix="/api/v1", description="Departments, types and clients")
+blp = RegistryBlueprint("catalog", __name__, url_prefix="/api/v1", description="Departments and certificate types")
 
 
 @blp.route("/departments")
@@ -80,22 +72,3 @@ class CertificateTypes(MethodView):
 def certificate_type(code: str) -> CertificateType:
     """One certificate type (public)."""
     return services().catalog.get_type(code)
-
-
-@blp.route("/clients")
-class Clients(MethodView):
-    @requires(Role.ADMIN, action=Action.CLIENT_LIST)
-    @blp.response(200, ClientOut(many=True))
-    def get(self) -> list[ApiClient]:
-        """List API clients (admin)."""
-        return services().clients.list()
-
-    @requires(Role.ADMIN, action=Action.CLIENT_CREATE)
-    @blp.arguments(ClientIn)
-    @blp.response(201, ClientCreated)
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Register an API client; its secret is in this response only (admin)."""
-        svc = services()
-        department = svc.catalog.get_department(data["department"]) if data["department"] else None
-        client, secret = svc.clients.create(data["name"], data["role"], department, actor=principal())
-        return {**ClientOut().dump(client), "client_secret": secret}

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from registry.api.auth import principal, requires
 from registry.api.documents import IDENTIFIER_PARAMETER
 from registry.api.parsing import RegistryBlueprint
-from registry.api.schemas import (
+from registry.api.schemas.certificates import (
     AmendIn,
     BatchIn,
     BatchOut,
@@ -25,12 +25,12 @@ from registry.api.schemas import (
     SuspendIn,
 )
 from registry.certificates import CertificateFilter, IssueRequest, request_fingerprint
-from registry.errors import Forbidden, NotFound
-from registry.models import Certificate, Department, db
+from registry.errors import NotFound
+from registry.models import Certificate
 from registry.principals import HOLDER_ROLE
 from registry.qr import FORMATS
-from registry.services import services
 from registry.vocabulary import Action, Role
+from registry.wiring import services
 
 blp = RegistryBlueprint(
     "certificates", __name__, url_prefix="/api/v1/certificates", description="Issuing and reading certificates"
@@ -56,9 +56,7 @@ def _issue(items: list[dict[str, Any]], headers: dict[str, Any]) -> list[Certifi
     """Issue for the calling department's client, all or nothing, honouring an Idempotency-Key."""
     svc = services()
     caller = principal()
-    if caller.department_id is None or caller.client_id is None:
-        raise Forbidden("the client belongs to no department", code="ROLE_NOT_PERMITTED")
-    department = db.session.get_one(Department, caller.department_id)
+    department = svc.catalog.get_department_of(caller)
     certificates = svc.certificates.issue(
         department,
         [_issue_request(item) for item in items],

@@ -11,8 +11,6 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import Schema
 
-PROBLEM_JSON = "application/problem+json"
-
 
 class Problem(Schema):
     """RFC 9457 problem details, with the registry's stable machine-readable `code`."""

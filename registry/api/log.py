@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.accesslog import AccessLog, EntryFilter, InclusionProof, checkpoint_document
+from registry.accesslog import EntryFilter, InclusionProof, checkpoint_document
 from registry.api.auth import principal, requires
 from registry.api.parsing import RegistryBlueprint
-from registry.api.schemas import (
+from registry.api.schemas.log import (
     CheckpointOut,
     ConsistencyArgs,
     ConsistencyOut,
@@ -18,10 +18,9 @@ from registry.api.schemas import (
     InclusionArgs,
     InclusionOut,
 )
-from registry.models import db
 from registry.principals import HOLDER_ROLE
-from registry.services import services
 from registry.vocabulary import Action, Role
+from registry.wiring import services
 
 blp = RegistryBlueprint("log", __name__, url_prefix="/api/v1", description="The tamper-evident access log")
 
@@ -30,7 +29,7 @@ def _checkpoint() -> dict[str, Any]:
     """The checkpoint of the log as it is now, signed and stored if new."""
     svc = services()
     origin = svc.log_origin
-    checkpoint = AccessLog(db.session()).checkpoint(svc.keys.signing_key(None), origin)
+    checkpoint = svc.access_log.checkpoint(svc.keys.signing_key(None), origin)
     return checkpoint_document(checkpoint, origin)
 
 
@@ -48,7 +47,7 @@ def checkpoint() -> dict[str, Any]:
 @blp.doc(security=[])
 def inclusion(args: dict[str, Any]) -> InclusionProof:
     """The audit path of entry `index` in the tree of the first `size` entries (public, RFC 9162 2.1.3)."""
-    return AccessLog(db.session()).inclusions([args["index"]], args["size"])[0]
+    return services().access_log.inclusions([args["index"]], args["size"])[0]
 
 
 @blp.route("/log/proof/consistency", methods=["GET"])
@@ -57,7 +56,7 @@ def inclusion(args: dict[str, Any]) -> InclusionProof:
 @blp.doc(security=[])
 def consistency(args: dict[str, Any]) -> dict[str, Any]:
     """The proof that the tree of `old` entries is a prefix of the tree of `new` (public, RFC 9162 2.1.4)."""
-    path = AccessLog(db.session()).consistency(args["old"], args["new"])
+    path = services().access_log.consistency(args["old"], args["new"])
     return {"old": args["old"], "new": args["new"], "consistency_path": [p.hex() for p in path]}
 
 
@@ -69,7 +68,7 @@ def entries(args: dict[str, Any]) -> dict[str, Any]:
     """Entries newest first: the admin's all, a department's about the certificates it issued (admin, issuer)."""
     svc = services()
     department = svc.catalog.get_department(args["department"]).id if args.get("department") else None
-    log = AccessLog(db.session())
+    log = svc.access_log
     filters = log.visible_filter(
         principal(),
         EntryFilter(
@@ -90,7 +89,7 @@ def entries(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, HolderEntryPage)
 def my_access_log(args: dict[str, Any]) -> dict[str, Any]:
     """Every access to the holder's certificates, newest first, with inclusion proofs on request (holder)."""
-    log = AccessLog(db.session())
+    log = services().access_log
     items = log.entries(EntryFilter(holder_ref=principal().holder_ref), limit=args["limit"], before=args.get("before"))
     page: dict[str, Any] = {
         "items": [{"entry": e, "inclusion": None} for e in items],

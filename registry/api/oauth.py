@@ -10,9 +10,9 @@ from urllib.parse import unquote
 from flask import request
 
 from registry.api.parsing import RegistryBlueprint
-from registry.api.schemas import TokenRequest, TokenResponse
+from registry.api.schemas.oauth import TokenRequest, TokenResponse
 from registry.errors import Unauthorized
-from registry.services import services
+from registry.wiring import services
 
 blp = RegistryBlueprint("oauth", __name__, url_prefix="/oauth", description="Access tokens for API clients")
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from registry.errors import RegistryError, Unauthorized
 from registry.models import db
+from registry.problem import problem
 from registry.transactions import refuse
 
 log = logging.getLogger(__name__)
@@ -27,25 +27,6 @@ _HTTP_CODES = {
     429: "TOO_MANY_REQUESTS",
     500: "INTERNAL_ERROR",
 }
-
-
-def problem(
-    status: int,
-    code: str,
-    title: str,
-    detail: str | None = None,
-    *,
-    errors: Any = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "code": code}
-    if detail:
-        body["detail"] = detail
-    if errors:
-        body["errors"] = errors
-    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
-    response.headers.update(headers or {})
-    return response
 
 
 def from_registry_error(error: RegistryError) -> Response:

@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from registry.api.auth import principal, requires
 from registry.api.parsing import RegistryBlueprint
-from registry.api.schemas import (
+from registry.api.schemas.sharing import (
     ConsentIn,
     ConsentOut,
     PolicyIn,
@@ -24,9 +24,9 @@ from registry.api.schemas import (
 )
 from registry.models import Consent, ServiceItem, SharingPolicy
 from registry.principals import HOLDER_ROLE
-from registry.services import services
-from registry.sharing import ShareRequest, SharingResult
+from registry.sharing.grants import ShareRequest, SharingResult
 from registry.vocabulary import Action, Role
+from registry.wiring import services
 
 blp = RegistryBlueprint(
     "sharing", __name__, url_prefix="/api/v1", description="Cross-department sharing by service item"
@@ -39,14 +39,14 @@ class ServiceItems(MethodView):
     @blp.doc(security=[])
     def get(self) -> list[ServiceItem]:
         """List administrative service items (public)."""
-        return services().sharing.list_items()
+        return services().policies.list_items()
 
     @requires(Role.ADMIN, action=Action.SERVICE_ITEM_CREATE)
     @blp.arguments(ServiceItemIn)
     @blp.response(201, ServiceItemOut)
     def post(self, data: dict[str, Any]) -> ServiceItem:
         """Add a service item (admin)."""
-        item = services().sharing.create_item(data["code"], data["name"], actor=principal())
+        item = services().policies.create_item(data["code"], data["name"], actor=principal())
         return item
 
 
@@ -57,14 +57,14 @@ class Policies(MethodView):
     @blp.doc(security=[])
     def get(self, args: dict[str, Any]) -> list[SharingPolicy]:
         """Which agency may fetch which fields of which type, for which service item (public)."""
-        return services().sharing.list_policies(include_withdrawn=args["include_withdrawn"])
+        return services().policies.list_policies(include_withdrawn=args["include_withdrawn"])
 
     @requires(Role.ADMIN, action=Action.SHARING_POLICY_CREATE)
     @blp.arguments(PolicyIn)
     @blp.response(201, PolicyOut)
     def post(self, data: dict[str, Any]) -> SharingPolicy:
         """Add a sharing policy (admin)."""
-        policy = services().sharing.create_policy(
+        policy = services().policies.create_policy(
             data["agency"],
             data["type"],
             data["service_item"],
@@ -82,14 +82,14 @@ class Policy(MethodView):
     @blp.doc(security=[])
     def get(self, policy_id: int) -> SharingPolicy:
         """One sharing policy (public)."""
-        return services().sharing.get_policy(policy_id)
+        return services().policies.get_policy(policy_id)
 
     @requires(Role.ADMIN, action=Action.SHARING_POLICY_UPDATE)
     @blp.arguments(PolicyUpdate)
     @blp.response(200, PolicyOut)
     def patch(self, data: dict[str, Any], policy_id: int) -> SharingPolicy:
         """Change or withdraw (`active: false`) a policy; later requests follow it (admin)."""
-        policy = services().sharing.update_policy(policy_id, actor=principal(), **data)
+        policy = services().policies.update_policy(policy_id, actor=principal(), **data)
         return policy
 
 
@@ -109,7 +109,7 @@ def share(data: dict[str, Any]) -> SharingResult:
         reason=data["reason"],
         fields=tuple(data["fields"]) if "fields" in data else None,
     )
-    return services().sharing.share(principal(), request)
+    return services().grants.share(principal(), request)
 
 
 @blp.route("/me/consents")
@@ -118,7 +118,7 @@ class Consents(MethodView):
     @blp.response(200, ConsentOut(many=True))
     def get(self) -> list[Consent]:
         """The holder's consents, withdrawn ones included, newest first (holder)."""
-        return services().sharing.consents(principal())
+        return services().consents.of_holder(principal())
 
     @requires(HOLDER_ROLE, action=Action.CONSENT_GRANT)
     @blp.arguments(ConsentIn)
@@ -126,7 +126,7 @@ class Consents(MethodView):
     @blp.alt_response(200, schema=ConsentOut, description="the consent was already given")
     def post(self, data: dict[str, Any]) -> tuple[Consent, int]:
         """Consent that an agency fetch your certificates for a service item, until you withdraw it (holder)."""
-        consent, created = services().sharing.grant_consent(principal(), data["agency"], data["service_item"])
+        consent, created = services().consents.grant(principal(), data["agency"], data["service_item"])
         return consent, 201 if created else 200
 
 
@@ -135,7 +135,7 @@ class Consents(MethodView):
 @blp.response(200, ConsentOut)
 def withdraw(consent_id: int) -> Consent:
     """Withdraw a consent; every later request is judged without it (holder)."""
-    consent = services().sharing.withdraw_consent(principal(), consent_id)
+    consent = services().consents.withdraw(principal(), consent_id)
     return consent
 
 
@@ -144,4 +144,4 @@ def withdraw(consent_id: int) -> Consent:
 @blp.response(200, StatsOut)
 def stats() -> dict[str, Any]:
     """Paper submissions avoided: granted sharing requests, per agency, department, type and item (admin)."""
-    return services().sharing.stats()
+    return services().sharing_statistics.stats()

@@ -1,5 +1,5 @@
 """Electronic seals on documents over HTTP: departments stamp PDFs and other files, anyone verifies,
-the stamping department revokes; the registry's CA and seal certificates are public."""
+the stamping department revokes (the CA and seal certificates are in `registry.api.publication`)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,14 @@ import base64
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from cryptography.hazmat.primitives import serialization
 from flask import Request, Response, current_app, jsonify
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from issuers.pdfseal import Placement
-from issuers.x509ca import to_pem
 from registry.api.auth import principal, requires
 from registry.api.documents import file_response
 from registry.api.parsing import RegistryBlueprint, RegistryParser
-from registry.api.schemas import (
+from registry.api.schemas.stamps import (
     StampCreated,
     StampForm,
     StampOut,
@@ -24,12 +22,12 @@ from registry.api.schemas import (
     StampVerifyForm,
     StampVerifyOut,
 )
-from registry.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
-from registry.models import Department, Seal, Stamp, db
+from registry.errors import PayloadTooLarge, ValidationFailed
+from registry.models import Stamp
 from registry.qr import render
-from registry.services import services
 from registry.stamps import DETACHED, PDF, StampRequest, stamp_url
-from registry.vocabulary import Action, KeyPurpose, Role
+from registry.vocabulary import Action, Role
+from registry.wiring import services
 
 
 class _UploadParser(RegistryParser):
@@ -89,8 +87,7 @@ def stamp(form: dict[str, Any]) -> Any:
     stamp (a JWS over the document's hash). Errors: 413 FILE_TOO_LARGE, 422 NOT_A_PDF, PDF_DAMAGED,
     PDF_ENCRYPTED, PAGE_NOT_FOUND, POSITION_OFF_PAGE, BAD_SHA256; nothing is kept on failure."""
     caller = principal()
-    if caller.department_id is None:
-        raise Forbidden("the client belongs to no department", code="ROLE_NOT_PERMITTED")
+    department = services().catalog.get_department_of(caller)
     upload = form.get("file")
     data = _read(upload)
     kind = _kind(form, upload)
@@ -104,7 +101,6 @@ def stamp(form: dict[str, Any]) -> Any:
         placement=Placement(form["page"], form["x"], form["y"], form["width"], form["height"]),
         service_item=form.get("service_item"),
     )
-    department = db.session.get_one(Department, caller.department_id)
     result = services().stamps.stamp(department, stamp_request, actor=caller)
     issuer = services().config["REGISTRY_ISSUER"]
     url = stamp_url(issuer, result.stamp.reference)
@@ -181,48 +177,3 @@ def verify_stamp(form: dict[str, Any]) -> dict[str, Any]:
         "checks": results[-1].checks,
         "stamps": results,
     }
-
-
-@blp.route("/ca.pem", methods=["GET"])
-@blp.doc(security=[], **file_response("application/x-pem-file", "the root certificate (PEM)", text=True))
-def ca_certificate() -> Response:
-    """The registry's root certificate, the trust anchor for stamped PDFs (public)."""
-    root = services().keys.certs.root()
-    return Response(to_pem(root), mimetype="application/x-pem-file")
-
-
-@blp.route("/ca.crl", methods=["GET"])
-@blp.doc(security=[], **file_response("application/pkix-crl", "the revocation list (DER)"))
-def ca_revocation_list() -> Response:
-    """The CA's revocation list (DER): the certificates of compromised seals, for PDF readers (public)."""
-    crl = services().keys.certs.crl()
-    response = Response(crl.public_bytes(serialization.Encoding.DER), mimetype="application/pkix-crl")
-    response.headers["Cache-Control"] = f"public, max-age={services().config['REGISTRY_STATUS_LIST_MAX_AGE']}"
-    return response
-
-
-@blp.route("/seals/<kid>/certificate.pem", methods=["GET"])
-@blp.doc(security=[], **file_response("application/x-pem-file", "the seal's certificate and the root", text=True))
-def seal_certificate(kid: str) -> Response:
-    """A seal's X.509 certificate followed by the registry's root (public)."""
-    seal = _seal(kid)
-    chain = services().keys.certs.chain(seal)
-    return Response("".join(to_pem(c) for c in chain), mimetype="application/x-pem-file")
-
-
-@blp.route("/seals/<kid>/picture.png", methods=["GET"])
-@blp.doc(security=[], **file_response("image/png", "the seal's picture"))
-def seal_picture(kid: str) -> Response:
-    """A seal's picture (public)."""
-    seal = _seal(kid)
-    if seal.picture is None:
-        raise NotFound(f"no seal picture for {kid}", code="KEY_NOT_FOUND")
-    return Response(seal.picture, mimetype="image/png")
-
-
-def _seal(kid: str) -> Seal:
-    """A department's seal by key id; raise NotFound for anything else (the registry's own keys, the CA)."""
-    seal = services().keys.find(kid)
-    if seal is None or seal.purpose != KeyPurpose.SEAL:
-        raise NotFound(f"no seal {kid}", code="KEY_NOT_FOUND")
-    return seal

@@ -401,7 +401,7 @@ def test_a_checkpoint_signed_concurrently_for_the_same_size_is_returned_not_a_fa
     issue(client, world, 2)
     theirs = client.get("/api/v1/log/checkpoint").json
     with app.app_context():
-        from registry.services import services
+        from registry.wiring import services
 
         # Another worker committed this size's checkpoint between our look-up and our insert:
         # the look-up misses, the insert collides, and we get theirs instead of a failure.

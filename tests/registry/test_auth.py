@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from issuers.signing import SoftwareSigner, generate_private_key, jws_encode
 from registry.models import ApiClient, Seal, db
 from registry.principals import OPERATOR
-from registry.services import services
 from registry.vocabulary import KeyPurpose
+from registry.wiring import services
 from tests.factories import CLIENT_SECRET, World, bearer, certificate_body, holder_token
 
 ISSUER = "https://registry.test"

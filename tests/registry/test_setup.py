@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from registry import create_app
 from registry.config import ConfigError
 from registry.models import Department, db
-from registry.services import services
+from registry.wiring import services
 from tests.conftest import another_app, app_settings
 from tests.factories import bearer, citizen_id
 

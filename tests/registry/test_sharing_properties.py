@@ -21,9 +21,9 @@ from registry.errors import NotFound
 from registry.models import LogEntry, SharingGrant, db
 from registry.principals import OPERATOR, Principal, holder_ref
 from registry.refusals import RefusalCounter, record_refusal
-from registry.services import services
-from registry.sharing import ShareRequest, SharingRefused
+from registry.sharing.grants import ShareRequest, SharingRefused
 from registry.vocabulary import Role
+from registry.wiring import services
 from tests.factories import citizen_id, make_department, make_type
 
 FIELDS = ("company_name", "legal_representative", "registered_capital", "established_on", "employees", "listed")
@@ -59,7 +59,7 @@ def fixture(app: Flask) -> Fixture:
         svc.keys.create(issuer, actor=OPERATOR)
         agencies = [make_department(f"机关 {i}") for i in range(AGENCIES)]
         types = [make_type([issuer]).code for _ in range(TYPES)]
-        items = [svc.sharing.create_item(f"ITEM-{i}", f"事项 {i}", actor=OPERATOR).code for i in range(ITEMS)]
+        items = [svc.policies.create_item(f"ITEM-{i}", f"事项 {i}", actor=OPERATOR).code for i in range(ITEMS)]
         holders = [citizen_id() for _ in range(HOLDERS)]
         svc.certificates.issue(
             issuer,
@@ -118,11 +118,11 @@ def test_sharing_follows_policy_and_consent(
 ) -> None:
     f = fixture
     with app.app_context():
-        sharing = services().sharing
+        svc = services()
         counter = RefusalCounter()
         try:
             for (a, t, i), (fields, consent_required) in policies.items():
-                sharing.create_policy(
+                svc.policies.create_policy(
                     f.agency_codes[a],
                     f.types[t],
                     f.items[i],
@@ -132,9 +132,9 @@ def test_sharing_follows_policy_and_consent(
                     actor=OPERATOR,
                 )
             for (h, a, i), state in consents.items():
-                consent, _ = sharing.grant_consent(f.holder_principals[h], f.agency_codes[a], f.items[i])
+                consent, _ = svc.consents.grant(f.holder_principals[h], f.agency_codes[a], f.items[i])
                 if state == "withdrawn":
-                    sharing.withdraw_consent(f.holder_principals[h], consent.id)
+                    svc.consents.withdraw(f.holder_principals[h], consent.id)
             for a, h, t, i, wanted in requests:
                 policy = policies.get((a, t, i))
                 before = log_size()
@@ -148,7 +148,7 @@ def test_sharing_follows_policy_and_consent(
                 )
                 code = None
                 try:
-                    result = sharing.share(f.agencies[a], request)
+                    result = svc.grants.share(f.agencies[a], request)
                 except (SharingRefused, NotFound) as refused:
                     code = refused.code
                     result = None
@@ -190,6 +190,6 @@ def test_a_refusal_records_its_entry_and_no_grant(app: Flask, fixture: Fixture) 
     with app.app_context():
         request = ShareRequest("person", fixture.holders[0], fixture.types[0], fixture.items[0], "事由")
         with pytest.raises(SharingRefused):
-            services().sharing.share(fixture.agencies[0], request)
+            services().grants.share(fixture.agencies[0], request)
         assert db.session.scalar(select(func.count()).select_from(SharingGrant)) == 0
         db.session.rollback()

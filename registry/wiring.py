@@ -11,6 +11,7 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from issuers.keystore import Keystore
+from registry.accesslog import AccessLog
 from registry.catalog import CatalogService
 from registry.certificates import CertificateService
 from registry.clients import ClientService
@@ -18,7 +19,10 @@ from registry.dev_idp import DevIdentityProvider
 from registry.keys import KeyService
 from registry.lifecycle import LifecycleService
 from registry.models import db
-from registry.sharing import SharingService
+from registry.sharing.consents import ConsentService
+from registry.sharing.grants import GrantService
+from registry.sharing.policies import PolicyService
+from registry.sharing.statistics import SharingStatistics
 from registry.stamps import StampService
 from registry.statuslists import StatusListPublisher
 from registry.tokens import AccessTokens, IdentityProviderTrust
@@ -45,6 +49,10 @@ class Services:
     @cached_property
     def keys(self) -> KeyService:
         return KeyService(self.session, self.runtime.keystore, f"{self.config['REGISTRY_ISSUER']}/api/v1/ca.crl")
+
+    @cached_property
+    def access_log(self) -> AccessLog:
+        return AccessLog(self.session)
 
     @cached_property
     def catalog(self) -> CatalogService:
@@ -74,13 +82,26 @@ class Services:
         return VerificationService(self.session, self.keys, self.runtime.status_lists, self.config["REGISTRY_ISSUER"])
 
     @cached_property
-    def sharing(self) -> SharingService:
-        return SharingService(
+    def policies(self) -> PolicyService:
+        return PolicyService(self.session, self.catalog)
+
+    @cached_property
+    def consents(self) -> ConsentService:
+        return ConsentService(self.session, self.catalog, self.policies)
+
+    @cached_property
+    def grants(self) -> GrantService:
+        return GrantService(
             self.session,
             self.keys,
+            self.consents,
             holder_key=self.config["REGISTRY_HOLDER_KEY"],
             issuer=self.config["REGISTRY_ISSUER"],
         )
+
+    @cached_property
+    def sharing_statistics(self) -> SharingStatistics:
+        return SharingStatistics(self.session)
 
     @cached_property
     def stamps(self) -> StampService:

@@ -11,7 +11,6 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import json
 from collections.abc import Callable, Generator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -25,11 +24,12 @@ from issuers.signing import Signer, sign
 from registry.errors import Forbidden, NotFound, ValidationFailed
 from registry.models import LogCheckpoint, LogEntry, LogHead, LogNode, utcnow
 from registry.principals import HOLDER_ROLE, Principal
-from registry.vocabulary import LEGACY_ACTIONS, Action, Outcome, Role
+from registry.vocabulary import Action, Outcome, Role
 from verifiers import formats
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import InvalidCheckpoint
 from verifiers.formats import Checkpoint
+from verifiers.logentry import FIELDS, entry_bytes
 from verifiers.merkle import Frontier, consistency_path, inclusion_path, leaf_hash, subtree_from_nodes
 
 HEAD_ID = 1
@@ -49,44 +49,7 @@ class Event:
     error_code: str | None = None
 
 
-_ENTRY_FIELDS = (
-    "idx",
-    "at",
-    "actor_kind",
-    "actor_id",
-    "actor_department_id",
-    "action",
-    "certificate",
-    "holder_ref",
-    "subject_department_id",
-    "service_item",
-    "reason",
-    "outcome",
-    "error_code",
-)
-
-
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 LEAF_FORMAT = 2
-
-
-def entry_bytes(values: dict[str, Any]) -> bytes:
-    """The bytes a leaf hashes: the entry's fields as compact JSON with sorted keys, time in ISO 8601 UTC.
-
-    Format 2 adds `"v":2`. Format 1 (entries appended before migration 0009 renamed the actions) has no
-    `v` and hashes the action's legacy name from the pinned table `LEGACY_ACTIONS`, so old leaves keep
-    their bytes. Changing an entry's format changes its bytes either way, so it shows as a changed entry.
-    """
-    canonical = {k: values[k] for k in _ENTRY_FIELDS}
-    canonical["at"] = values["at"].astimezone(dt.UTC).isoformat()
-    leaf_format = values["leaf_format"]
-    if leaf_format == 1:
-        canonical["action"] = LEGACY_ACTIONS.get(canonical["action"], canonical["action"])
-    else:
-        canonical["v"] = leaf_format
-    return _CANONICAL.encode(canonical).encode("utf-8")
 
 
 class EntryMac:
@@ -116,7 +79,7 @@ def _current_mac() -> EntryMac:
 
 
 def _row_values(entry: LogEntry) -> dict[str, Any]:
-    return {k: getattr(entry, k) for k in (*_ENTRY_FIELDS, "leaf_format")}
+    return {k: getattr(entry, k) for k in (*FIELDS, "leaf_format")}
 
 
 def checkpoint_document(checkpoint: LogCheckpoint, origin: str) -> dict[str, Any]:

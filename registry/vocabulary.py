@@ -2,7 +2,7 @@
 
 Each is a `StrEnum`, so a member is its stored text (`Role.ADMIN == "admin"`), and a value that is not
 a member fails where it is read (`Role("root")` raises ValueError). Changing a member's text is a
-migration: the access log's entries hash the action's text forever (see `LEGACY_ACTIONS`).
+migration: the access log's entries hash the action's text forever (see `verifiers.logentry`).
 """
 
 from __future__ import annotations
@@ -106,48 +106,6 @@ class Action(StrEnum):
     LOG_READ = "log:read"
     LOG_READ_OWN = "log:read_own"
     API_REQUEST = "api:request"  # a refused request to an endpoint that names no action of its own
-
-
-# The names entries had before migration 0009 renamed them. An entry appended then keeps hashing its old
-# name (its `leaf_format` is 1), so its leaf, every inclusion proof and every checkpoint stay as signed.
-# Pinned forever: an entry of format 1 is verifiable only with this exact table.
-LEGACY_ACTIONS: dict[Action, str] = {
-    Action.CERTIFICATE_ISSUE: "issue",
-    Action.CERTIFICATE_ISSUE_REPLAY: "issue_replayed",
-    Action.CERTIFICATE_LIST: "list",
-    Action.CERTIFICATE_READ: "read",
-    Action.CERTIFICATE_QR: "qr",
-    Action.CERTIFICATE_SUSPEND: "suspend",
-    Action.CERTIFICATE_REINSTATE: "reinstate",
-    Action.CERTIFICATE_REVOKE: "revoke",
-    Action.CERTIFICATE_AMEND: "amend",
-    Action.CERTIFICATE_REIDENTIFY: "reidentify",
-    Action.CERTIFICATE_SUPERSEDE: "superseded",
-    Action.CERTIFICATE_VERIFY: "verify",
-    Action.CERTIFICATE_SHARE: "share",
-    Action.COPY_VERIFY: "verify_copy",
-    Action.CONSENT_GRANT: "consent.grant",
-    Action.CONSENT_WITHDRAW: "consent.withdraw",
-    Action.CONSENT_LIST: "consent.list",
-    Action.SERVICE_ITEM_CREATE: "service_item.create",
-    Action.SHARING_POLICY_CREATE: "sharing_policy.create",
-    Action.SHARING_POLICY_UPDATE: "sharing_policy.update",
-    Action.SHARING_STATS_READ: "stats",
-    Action.STAMP_CREATE: "stamp",
-    Action.STAMP_REVOKE: "stamp.revoke",
-    Action.STAMP_VERIFY: "stamp.verify",
-    Action.KEY_CREATE: "key.create",
-    Action.KEY_RETIRE: "key.retire",
-    Action.KEY_COMPROMISE: "key.compromise",
-    Action.KEY_PICTURE: "key.picture",
-    Action.KEY_CERTIFY: "key.certify",
-    Action.DEPARTMENT_CREATE: "department.create",
-    Action.TYPE_CREATE: "type.create",
-    Action.CLIENT_CREATE: "client.create",
-    Action.CLIENT_LIST: "client.list",
-    Action.LOG_READ: "log.entries",
-    Action.LOG_READ_OWN: "me.access_log",
-}
 
 
 def values(vocabulary: type[StrEnum]) -> list[str]:

@@ -5,7 +5,7 @@ Revises: 0008
 Create Date: 2026-11-30 04:30:00
 
 Every existing entry gets `leaf_format` 1 and its action's new name. An entry of format 1 hashes its
-action's legacy name, looked up in `registry.vocabulary.LEGACY_ACTIONS`, so its leaf, every inclusion
+action's legacy name, looked up in `verifiers.logentry.LEGACY_ACTION_NAMES`, so its leaf, every inclusion
 proof and every signed checkpoint stay valid; entries appended from now on have format 2. The table of
 names is copied here as it was, since a migration must not change when the code does.
 """

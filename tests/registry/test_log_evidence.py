@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -13,8 +14,10 @@ from flask.testing import FlaskClient
 from registry.accesslog import _row_values, entry_bytes
 from registry.models import LogEntry, LogHead, db
 from tests.factories import World
-from tests.registry.test_access_log import audit, raw_sql, tampered_log
-from verifiers.merkle import Frontier, leaf_hash
+from tests.registry.test_access_log import audit, issue, raw_sql, tampered_log
+from verifiers.checkpoint import verify_checkpoint
+from verifiers.logentry import leaf_of
+from verifiers.merkle import Frontier, InvalidProof, leaf_hash, verify_inclusion
 
 
 def rewrite_head_from_entries(app: Flask) -> None:
@@ -102,3 +105,34 @@ def test_a_changed_head_is_reported_not_a_traceback(client: FlaskClient, world: 
     raw_sql(app, "UPDATE log_head SET size = size - 3, frontier = " + repr(json.dumps(["00" * 32])))
     result = audit(app)
     assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_a_holder_recomputes_every_leaf_from_what_the_api_shows_and_checks_its_proof(
+    client: FlaskClient, world: World
+) -> None:
+    """No leaf hash is taken on trust: verifiers.logentry rebuilds each from the entry's shown fields
+    (refusals, other departments' attempts and anonymous checks included), and the proof leads from it
+    to a checkpoint signed by a published key."""
+    jwks = client.get("/.well-known/jwks.json").json
+    [cert] = issue(client, world, holder=world.holder_id)
+    identifier = cert["identifier"]
+    client.get(f"/api/v1/certificates/{identifier}", headers=world.headers("holder"))
+    client.get(f"/api/v1/certificates/{identifier}", headers=world.headers("agency"))  # refused: 403
+    client.post(f"/api/v1/certificates/{identifier}/suspend", json={}, headers=world.headers("issuer_b"))  # 404
+    client.post("/api/v1/verify", json={"token": cert["signed_form"]})
+    mine = client.get("/api/v1/me/access-log?proofs=true", headers=world.headers("holder")).json
+    signed = verify_checkpoint(mine["checkpoint"]["signed"], jwks)
+    shown = [item["entry"] for item in mine["items"]]
+    assert {e["outcome"] for e in shown} == {"ok", "refused"} and len(shown) >= 5
+    for item in mine["items"]:
+        leaf = leaf_of(item["entry"])
+        assert leaf.hex() == item["entry"]["leaf_hash"]
+        proof = item["inclusion"]
+        path = [bytes.fromhex(h) for h in proof["audit_path"]]
+        verify_inclusion(proof["index"], signed.size, leaf, path, signed.root_hash)
+    # One changed field, and the recomputed leaf no longer reaches the signed root.
+    entry = dict(shown[0], reason="nothing happened")
+    with pytest.raises(InvalidProof):
+        proof = mine["items"][0]["inclusion"]
+        path = [bytes.fromhex(h) for h in proof["audit_path"]]
+        verify_inclusion(proof["index"], signed.size, leaf_of(entry), path, signed.root_hash)

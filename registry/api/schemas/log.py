@@ -59,20 +59,34 @@ class HolderLogArgs(Schema):
 
 
 class EntryOut(Schema):
+    """Every field the entry's leaf hashes (verifiers.logentry recomputes it from these), and the actor's
+    department by name."""
+
     index = ma.fields.Integer(attribute="idx")
     at = When()
     actor = ma.fields.Function(
         lambda e: {
             "kind": e.actor_kind,
+            "id": e.actor_id,
+            "department_id": e.actor_department_id,
             "department": (
                 {"credit_code": e.actor_department.credit_code, "name": e.actor_department.name}
                 if e.actor_department
                 else None
             ),
-        }
+        },
+        metadata={
+            "description": "kind, id (a client's id, or a holder's reference), department_id and department",
+        },
     )
     action = ma.fields.String()
     certificate = ma.fields.String(allow_none=True)
+    holder_ref = ma.fields.String(
+        allow_none=True, metadata={"description": "the holder concerned, as a keyed hash (never the ID number)"}
+    )
+    subject_department_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "the department whose certificate, stamp or policy it concerns"}
+    )
     service_item = ma.fields.String(allow_none=True)
     reason = ma.fields.String(allow_none=True)
     outcome = ma.fields.String()

@@ -68,6 +68,7 @@ bench: venv
 	$(BIN)/python -m bench.verification
 	$(BIN)/python -m bench.sharing
 	$(BIN)/python -m bench.stamps
+	$(BIN)/python -m bench.logproofs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -47,6 +47,7 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "REGISTRY_LOG_LEVEL": environ.get("REGISTRY_LOG_LEVEL", "INFO"),
         "REGISTRY_RATELIMIT_VERIFY": environ.get("REGISTRY_RATELIMIT_VERIFY", "120/minute"),
         "REGISTRY_RATELIMIT_TOKEN": environ.get("REGISTRY_RATELIMIT_TOKEN", "10/minute"),
+        "REGISTRY_RATELIMIT_LOG": environ.get("REGISTRY_RATELIMIT_LOG", "300/minute"),
         "REGISTRY_RATELIMIT_STORAGE": environ.get("REGISTRY_RATELIMIT_STORAGE", "memory://"),
         # How many reverse proxies in front of the registry set X-Forwarded-For/-Proto/-Host (0: none).
         "REGISTRY_TRUSTED_PROXIES": int(environ.get("REGISTRY_TRUSTED_PROXIES", "0")),

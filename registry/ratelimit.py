@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # One budget for verifying, however it is asked for: the API, or the page a QR code opens.
 VERIFY_ENDPOINTS = ("verify.verify", "pages.verify_page", "stamps.verify_stamp")
+# The public log endpoints: each proof reads O(log n) rows and a new checkpoint costs a signature.
+LOG_ENDPOINTS = ("log.inclusion", "log.consistency", "log.checkpoint")
 TOKEN_ENDPOINT = "oauth.token"  # noqa: S105 (an endpoint name, not a secret)
 UNAVAILABLE_RETRY_AFTER = "30"
 
@@ -55,6 +57,9 @@ def init_app(app: Flask) -> Limiter:
     verify_rate = limiter.shared_limit(app.config["REGISTRY_RATELIMIT_VERIFY"], scope="verify")
     for endpoint in VERIFY_ENDPOINTS:
         _limit(app, endpoint, verify_rate)
+    log_rate = limiter.shared_limit(app.config["REGISTRY_RATELIMIT_LOG"], scope="log")
+    for endpoint in LOG_ENDPOINTS:
+        _limit(app, endpoint, log_rate)
     # Each try at /oauth/token costs a deliberately slow scrypt: one budget per address, one per client id.
     token_rate = app.config["REGISTRY_RATELIMIT_TOKEN"]
     _limit(app, TOKEN_ENDPOINT, limiter.limit(token_rate, key_func=_client_id, scope="token-client"))

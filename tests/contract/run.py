@@ -44,7 +44,11 @@ def main() -> int:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="contract-"))
     # The fuzzer is not an attacker: rate limits out of its way.
-    limits = {"REGISTRY_RATELIMIT_VERIFY": "1000000/minute", "REGISTRY_RATELIMIT_TOKEN": "1000000/minute"}
+    limits = {
+        "REGISTRY_RATELIMIT_VERIFY": "1000000/minute",
+        "REGISTRY_RATELIMIT_TOKEN": "1000000/minute",
+        "REGISTRY_RATELIMIT_LOG": "1000000/minute",
+    }
     with demo_registry(workdir, **limits) as (base, env):
         holder = flask(env, "idp", "mint-holder-token", "--id", "11010519491231002X", "--name", "张三").strip()
         tokens = {role: token(base, *credentials) for role, credentials in ROLES.items()}

@@ -133,3 +133,17 @@ def test_a_qr_with_the_full_id_number_warns_the_holder(client: FlaskClient, worl
     assert "full ID number" in response.headers["X-Disclosure-Warning"]
     plain = client.get(url, headers=world.headers("holder"))
     assert "X-Disclosure-Warning" not in plain.headers
+
+
+def test_the_public_log_endpoints_share_one_budget_per_address(
+    tmp_path: Path, keystore_dir: Path, database_url: str
+) -> None:
+    with another_app(limited_app(tmp_path, keystore_dir, database_url, REGISTRY_RATELIMIT_LOG="3/minute")) as limited:
+        client = limited.test_client()
+        statuses = [
+            client.get("/api/v1/log/checkpoint").status_code,
+            client.get("/api/v1/log/proof/inclusion?index=0&size=1").status_code,
+            client.get("/api/v1/log/proof/consistency?old=1&new=1").status_code,
+            client.get("/api/v1/log/checkpoint").status_code,
+        ]
+    assert statuses[3] == 429 and 500 not in statuses

@@ -4,6 +4,7 @@ data keys that encrypt personal data at rest."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 import threading
@@ -19,6 +20,7 @@ from issuers.errors import KeyNotFound, KeystoreError
 from issuers.signing import DEFAULT_ALGORITHM, PrivateKey, SoftwareSigner, generate_private_key
 
 MIN_SECRET_LENGTH = 32
+KID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # an RFC 7638 thumbprint in base64url: 43 characters
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -49,9 +51,12 @@ class Keystore:
         self.directory = Path(directory)
         self._secret = secret.encode("utf-8")
         self._loaded: dict[str, SoftwareSigner] = {}
+        self._present: set[str] = set()
         self._lock = threading.Lock()
 
     def _path(self, kid: str) -> Path:
+        if not KID.fullmatch(kid):  # a kid comes from the database: never a path of its own
+            raise KeyNotFound(f"not a key id: {kid[:80]!r}")
         return self.directory / f"{kid}.p8"
 
     def create(self, alg: str = DEFAULT_ALGORITHM) -> SoftwareSigner:
@@ -71,7 +76,16 @@ class Keystore:
         return signer
 
     def has(self, kid: str) -> bool:
-        return kid in self._loaded or self._path(kid).exists()
+        """Whether the private half of this key is here (what makes a key the registry's own)."""
+        if kid in self._loaded or kid in self._present:
+            return True
+        try:
+            present = self._path(kid).exists()
+        except KeyNotFound:
+            return False
+        if present:
+            self._present.add(kid)  # key files are never deleted: a positive answer stays true
+        return present
 
     def derive(self, purpose: bytes) -> bytes:
         """A 32-byte key for one purpose, derived from the secret (HKDF-SHA256): never stored anywhere."""

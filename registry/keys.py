@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from issuers.errors import KeyNotFound
 from issuers.keystore import Keystore
 from issuers.sealimage import check_picture
-from issuers.signing import DEFAULT_ALGORITHM, Signer
+from issuers.signing import DEFAULT_ALGORITHM, Signer, thumbprint
 from registry.accesslog import AccessLog, Event
 from registry.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from registry.models import Department, Seal, utcnow
@@ -108,9 +108,20 @@ class KeyService:
         event = Event(action, subject_department_id=seal.department_id, reason=f"key {seal.kid}")
         AccessLog(self.session).record(actor, [event])
 
+    def genuine(self, seal: Seal) -> bool:
+        """Whether a key row is one of the registry's own: its private half is in the keystore, and its
+        public key is the one its kid names (RFC 7638 thumbprint). A row written into the database by
+        anyone else (a new key, or another public key under a real kid) is neither published nor
+        trusted: no JWKS, bundle, access token, status list or stamp check counts it."""
+        try:
+            return self.keystore.has(seal.kid) and thumbprint(seal.public_jwk) == seal.kid
+        except (KeyError, TypeError, AttributeError):
+            return False
+
     def find(self, kid: str) -> Seal | None:
-        """Return the key with this kid, or None."""
-        return self.session.scalar(select(Seal).where(Seal.kid == kid))
+        """Return the registry's key with this kid, or None (also for a row that is not genuine)."""
+        seal = self.session.scalar(select(Seal).where(Seal.kid == kid))
+        return seal if seal is not None and self.genuine(seal) else None
 
     def get(self, kid: str) -> Seal:
         """Return the key with this kid; raise NotFound."""
@@ -127,7 +138,8 @@ class KeyService:
             query = query.where(Seal.purpose == KeyPurpose.SEAL, Seal.department_id == department.id)
         if now is not None:
             query = query.where(Seal.not_before <= now, Seal.not_after > now)
-        return list(self.session.scalars(query.order_by(Seal.created_at.desc(), Seal.id.desc())))
+        found = self.session.scalars(query.order_by(Seal.created_at.desc(), Seal.id.desc()))
+        return [seal for seal in found if self.genuine(seal)]
 
     def signing_key(self, department: Department | None) -> Signer:
         """The signer of the newest active, currently valid key of a department (or of the registry)."""
@@ -145,7 +157,7 @@ class KeyService:
         query = select(Seal).options(joinedload(Seal.department)).order_by(Seal.id)
         if department is not None:
             query = query.where(Seal.department_id == department.id)
-        return list(self.session.scalars(query))
+        return [seal for seal in self.session.scalars(query) if self.genuine(seal)]
 
     def jwks(self) -> dict[str, Any]:
         """Every key ever used, with its status and validity window, so old signatures still verify."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from issuers.keystore import Keystore
 from issuers.sealimage import draw_seal
-from issuers.signing import SoftwareSigner
+from issuers.signing import SoftwareSigner, public_jwk
 from issuers.x509ca import from_pem, issue_seal_certificate, make_crl, make_root, to_pem
 from registry.accesslog import AccessLog, Event
 from registry.errors import Unavailable, ValidationFailed
@@ -34,11 +34,27 @@ class SealCertificates:
         self.keystore = keystore
         self.crl_url = crl_url  # named in every seal certificate, where readers fetch the revocation list
 
+    def _own(self, ca: Seal) -> bool:
+        """A CA row is the registry's own when its key is in the keystore and its root certificate is
+        for that key: a row or a certificate written into the database by anyone else is no root."""
+        if not self.keystore.has(ca.kid):
+            return False
+        if ca.certificate_pem is None:
+            return True
+        try:
+            return public_jwk(from_pem(ca.certificate_pem).public_key(), ca.alg)["kid"] == ca.kid  # type: ignore[arg-type]
+        except (ValueError, TypeError, KeyError):
+            return False
+
+    def _newest_ca(self, *, active: bool) -> Seal | None:
+        query = select(Seal).where(Seal.purpose == KeyPurpose.CA)
+        if active:
+            query = query.where(Seal.status == KeyStatus.ACTIVE)
+        return next((ca for ca in self.session.scalars(query.order_by(Seal.id.desc())) if self._own(ca)), None)
+
     def find_ca(self) -> Seal | None:
         """The registry's active CA, or None before `flask setup` made it."""
-        return self.session.scalar(
-            select(Seal).where(Seal.purpose == KeyPurpose.CA, Seal.status == KeyStatus.ACTIVE).order_by(Seal.id.desc())
-        )
+        return self._newest_ca(active=True)
 
     def get_ca(self) -> Seal:
         """The registry's active CA; raise Unavailable (503 NO_CA) before `flask setup` made it."""
@@ -125,9 +141,7 @@ class SealCertificates:
             raise Unavailable(
                 f"the seal {seal.kid} has no certificate yet: run `flask setup`", code="SEAL_NOT_CERTIFIED"
             )
-        issuer = self.session.scalar(
-            select(Seal).where(Seal.purpose == KeyPurpose.CA).order_by(Seal.id.desc())
-        )  # a seal certificate names its CA; there is one CA until a CA rotation is built
+        issuer = self._newest_ca(active=False)  # a seal certificate names its CA; one CA until CA rotation is built
         if issuer is None or issuer.certificate_pem is None:
             raise Unavailable("the registry has no certificate authority", code="NO_CA")
         return [from_pem(seal.certificate_pem), from_pem(issuer.certificate_pem)]

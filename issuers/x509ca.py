@@ -13,7 +13,7 @@ import hashlib
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from issuers.signing import PrivateKey, PublicKey
 
@@ -29,6 +29,20 @@ def _serial(public_key: PublicKey, not_before: dt.datetime) -> int:
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     digest = hashlib.sha256(der + not_before.isoformat().encode()).digest()
     return int.from_bytes(digest[:20], "big") >> 1
+
+
+# What a seal's and the time-stamping key's certificates allow: signatures that commit their signer.
+SIGNING_USAGE = x509.KeyUsage(
+    digital_signature=True,
+    content_commitment=True,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=False,
+    crl_sign=False,
+    encipher_only=False,
+    decipher_only=False,
+)
 
 
 def make_root(
@@ -104,21 +118,51 @@ def issue_seal_certificate(
         .not_valid_before(max(not_before, ca_validity[0]))
         .not_valid_after(min(not_after, ca_validity[1]))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(SIGNING_USAGE, critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(seal_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_certificate.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+    )
+    if crl_url:
+        point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+    return builder.sign(ca_key, _hash_for(ca_key))
+
+
+def issue_tsa_certificate(
+    ca_key: PrivateKey,
+    ca_certificate: x509.Certificate,
+    tsa_key: PublicKey,
+    *,
+    name: str,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    crl_url: str | None = None,
+) -> x509.Certificate:
+    """A certificate for the registry's time-stamping key: the critical extended key usage timeStamping
+    and nothing else (RFC 3161 2.3), digital signature and non-repudiation."""
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{name} Time-Stamping Authority"),
+        ]
+    )
+    ca_validity = (ca_certificate.not_valid_before_utc, ca_certificate.not_valid_after_utc)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca_certificate.subject)
+        .public_key(tsa_key)
+        .serial_number(_serial(tsa_key, not_before))
+        .not_valid_before(max(not_before, ca_validity[0]))
+        .not_valid_after(min(not_after, ca_validity[1]))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(SIGNING_USAGE, critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(tsa_key), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_certificate.public_key()),  # type: ignore[arg-type]
             critical=False,

@@ -11,17 +11,18 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import logging
 from collections.abc import Callable, Generator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuers.signing import Signer, sign
-from registry.errors import Forbidden, NotFound, ValidationFailed
+from registry.errors import Forbidden, NotFound, Unavailable, ValidationFailed
 from registry.models import LogCheckpoint, LogEntry, LogHead, LogNode, utcnow
 from registry.principals import HOLDER_ROLE, Principal
 from registry.vocabulary import Action, Outcome, Role
@@ -49,6 +50,7 @@ class Event:
     error_code: str | None = None
 
 
+log = logging.getLogger(__name__)
 LEAF_FORMAT = 2
 
 
@@ -202,6 +204,7 @@ class AccessLog:
         existing = self.session.get(LogCheckpoint, head.size)
         if existing is not None:
             return existing
+        self._check_new_entries(head.size)
         root = _frontier(head).root()
         now = utcnow()
         claims = formats.checkpoint_claims(origin, head.size, root, int(now.timestamp()))
@@ -221,6 +224,33 @@ class AccessLog:
         if self._mac is None:
             self._mac = _current_mac()
         return self._mac
+
+    def _check_new_entries(self, size: int) -> None:
+        """Refuse to sign over entries the registry did not write: every entry since the last checkpoint
+        must give its leaf and carry its MAC, and the entries must end where the head says."""
+        signed = self.session.scalar(select(func.max(LogCheckpoint.size)).where(LogCheckpoint.size <= size)) or 0
+        query = select(LogEntry).where(LogEntry.idx >= signed).order_by(LogEntry.idx)
+        expected = signed
+        for entry in self.session.scalars(query):
+            data = entry_bytes(_row_values(entry))
+            written = entry.mac is not None or entry.leaf_format >= 2
+            if (
+                entry.idx != expected
+                or leaf_hash(data).hex() != entry.leaf_hash
+                or (written and not self.mac.holds(data, entry.mac))
+            ):
+                log.error("access log entry %s fails its leaf or MAC: no checkpoint is signed over it", entry.idx)
+                raise Unavailable(
+                    "the access log fails its integrity check; the operator must run `flask audit verify`",
+                    code="LOG_INTEGRITY",
+                )
+            expected += 1
+        if expected != size:
+            log.error("the access log head counts %s entries and the rows %s: no checkpoint is signed", size, expected)
+            raise Unavailable(
+                "the access log fails its integrity check; the operator must run `flask audit verify`",
+                code="LOG_INTEGRITY",
+            )
 
     def _subtree(self, size: int) -> Callable[[int, int], bytes]:
         """Subtree hashes of the first `size` entries from the stored perfect subtrees: O(log n) rows each."""

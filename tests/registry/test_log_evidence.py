@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from registry.accesslog import _row_values, entry_bytes
-from registry.models import LogEntry, LogHead, db
+from registry.models import LogCheckpoint, LogEntry, LogHead, db
 from tests.factories import World
 from tests.registry.test_access_log import audit, issue, raw_sql, tampered_log
 from verifiers.checkpoint import verify_checkpoint
@@ -44,8 +44,9 @@ def rehash(app: Flask, idx: int, **changes: object) -> None:
         db.session.commit()
 
 
-def test_a_forged_append_with_the_head_rewritten_fails_the_audit(client: FlaskClient, world: World, app: Flask) -> None:
-    tampered_log(app, client, world)
+def forge_append(app: Flask) -> int:
+    """A row appended by raw SQL with the right leaf hash (the published recipe), the head rewritten to
+    match; only the MAC is a guess. Returns its index."""
     with app.app_context():
         last = db.session.scalars(sa.select(LogEntry).order_by(LogEntry.idx.desc())).first()
         assert last is not None
@@ -59,10 +60,25 @@ def test_a_forged_append_with_the_head_rewritten_fails_the_audit(client: FlaskCl
         db.session.execute(sa.insert(LogEntry).values(**forged))
         db.session.commit()
     rewrite_head_from_entries(app)
+    return int(forged["idx"])
+
+
+def test_a_forged_append_with_the_head_rewritten_fails_the_audit(client: FlaskClient, world: World, app: Flask) -> None:
+    tampered_log(app, client, world)
+    forged = forge_append(app)
     result = audit(app)
     assert result.exit_code == 1
-    assert f"FIRST BAD ENTRY: {forged['idx']}" in result.output
+    assert f"FIRST BAD ENTRY: {forged}" in result.output
     assert "has no valid MAC" in result.output
+
+
+def test_the_registry_signs_no_checkpoint_over_a_forged_append(client: FlaskClient, world: World, app: Flask) -> None:
+    tampered_log(app, client, world)
+    forged = forge_append(app)
+    response = client.get("/api/v1/log/checkpoint")
+    assert response.status_code == 503 and response.json["code"] == "LOG_INTEGRITY"
+    with app.app_context():
+        assert db.session.get(LogCheckpoint, forged + 1) is None
 
 
 def test_a_deletion_with_the_rest_renumbered_is_named_where_it_happened(

@@ -22,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuers.signing import Signer, sign
-from registry.errors import Forbidden, NotFound, Unavailable, ValidationFailed
+from issuers.tsa import TimestampError
+from registry.errors import Forbidden, NotFound, RegistryError, Unavailable, ValidationFailed
 from registry.models import LogCheckpoint, LogEntry, LogHead, LogNode, utcnow
 from registry.principals import HOLDER_ROLE, Principal
 from registry.vocabulary import Action, Outcome, Role
@@ -94,6 +95,7 @@ def checkpoint_document(checkpoint: LogCheckpoint, origin: str) -> dict[str, Any
         "timestamp": checkpoint.at,
         "checkpoint": f"{origin}\n{checkpoint.size}\n{root_b64}\n",
         "signed": checkpoint.signed,
+        "timestamp_token": checkpoint.timestamp_token,
     }
 
 
@@ -196,8 +198,14 @@ class AccessLog:
         head = self.session.get(LogHead, HEAD_ID)
         return head.size if head else 0
 
-    def checkpoint(self, signer: Signer, origin: str) -> LogCheckpoint:
-        """The signed checkpoint of the log as it is now, made and stored if this size has none yet."""
+    def checkpoint(
+        self, signer: Signer, origin: str, timestamp: Callable[[bytes], bytes] | None = None
+    ) -> LogCheckpoint:
+        """The signed checkpoint of the log as it is now, made and stored if this size has none yet.
+
+        With `timestamp`, the signed checkpoint also gets an RFC 3161 token over its bytes: time that does
+        not rest on the registry's clock. A TSA that fails leaves the checkpoint without one (logged).
+        """
         head = self.session.get(LogHead, HEAD_ID)
         if head is None:
             raise RuntimeError("the access log has no head row: run `flask db upgrade`")
@@ -208,15 +216,27 @@ class AccessLog:
         root = _frontier(head).root()
         now = utcnow()
         claims = formats.checkpoint_claims(origin, head.size, root, int(now.timestamp()))
-        checkpoint = LogCheckpoint(
-            size=head.size, root_hash=root.hex(), at=now, signed=sign(claims, signer, formats.CHECKPOINT)
-        )
+        signed = sign(claims, signer, formats.CHECKPOINT)
+        token = None
+        if timestamp is not None:
+            try:
+                token = base64.b64encode(timestamp(signed.encode("ascii"))).decode()
+            except (TimestampError, RegistryError) as e:
+                log.error("the checkpoint at size %s has no time-stamp token: %s", head.size, e)
+        checkpoint = LogCheckpoint(size=head.size, root_hash=root.hex(), at=now, signed=signed, timestamp_token=token)
         try:
             with self.session.begin_nested():
                 self.session.add(checkpoint)
         except IntegrityError:
             # Another request signed this size first: theirs is as good as ours.
             return self.session.scalars(select(LogCheckpoint).where(LogCheckpoint.size == head.size)).one()
+        return checkpoint
+
+    def stored_checkpoint(self, size: int) -> LogCheckpoint:
+        """The checkpoint signed at `size`; raise NotFound if none was."""
+        checkpoint = self.session.get(LogCheckpoint, size)
+        if checkpoint is None:
+            raise NotFound(f"no checkpoint was signed at size {size}", code="CHECKPOINT_NOT_FOUND")
         return checkpoint
 
     @property

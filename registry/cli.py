@@ -15,7 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from issuers.holders import HolderKind
 from issuers.sealimage import InvalidPicture
-from registry.accesslog import AccessLog, checkpoint_document
+from registry.accesslog import AccessLog
 from registry.atrest import reseal
 from registry.errors import RegistryError
 from registry.keys import DEFAULT_SEAL_DAYS
@@ -173,9 +173,11 @@ def setup() -> None:
         db.session.commit()
         click.echo(f"created the registry's key {seal.kid}")
     ca = services().keys.certs.ensure_ca(actor=OPERATOR)  # the root that seal certificates chain to
+    tsa = services().keys.certs.ensure_tsa(actor=OPERATOR)  # trusted time for checkpoints and stamps
     certified = services().keys.certs.certify_all(actor=OPERATOR)  # seals made before seal certificates
     db.session.commit()
     click.echo(f"certificate authority {ca.kid}")
+    click.echo(f"time-stamping authority {tsa.kid}")
     for seal in certified:
         click.echo(f"certified seal {seal.kid}")
     _reseal_all()  # certificates stored before personal data was encrypted at rest
@@ -232,10 +234,9 @@ def demo_load() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Also write it to this file.")
 def audit_checkpoint(output: str | None) -> None:
     """Sign a checkpoint of the log as it is now and print it; keep a copy outside the registry."""
-    svc = services()
-    checkpoint = AccessLog(db.session()).checkpoint(svc.keys.signing_key(None), svc.log_origin)
+    document = services().checkpoint()
     db.session.commit()
-    text = json.dumps(checkpoint_document(checkpoint, svc.log_origin), default=str, indent=2)
+    text = json.dumps(document, default=str, indent=2)
     if output:
         Path(output).write_text(text + "\n")
     click.echo(text)

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from issuers.tsa import DEFAULT_POLICY as DEFAULT_TSA_POLICY
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -52,6 +54,11 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # How many reverse proxies in front of the registry set X-Forwarded-For/-Proto/-Host (0: none).
         "REGISTRY_TRUSTED_PROXIES": int(environ.get("REGISTRY_TRUSTED_PROXIES", "0")),
         "REGISTRY_RATELIMIT_PREFIX": environ.get("REGISTRY_RATELIMIT_PREFIX", "registry"),
+        # An external RFC 3161 time-stamping authority for the registry's evidence; empty: its own TSA.
+        "REGISTRY_TSA_URL": environ.get("REGISTRY_TSA_URL", ""),
+        # The witnesses whose cosignatures of checkpoints the registry accepts: name=base64 Ed25519 key, ...
+        "REGISTRY_WITNESSES": environ.get("REGISTRY_WITNESSES", ""),
+        "REGISTRY_TSA_POLICY": environ.get("REGISTRY_TSA_POLICY", DEFAULT_TSA_POLICY),
         "REGISTRY_STATUS_LIST_TTL": int(environ.get("REGISTRY_STATUS_LIST_TTL", "86400")),
         "REGISTRY_STATUS_LIST_MAX_AGE": int(environ.get("REGISTRY_STATUS_LIST_MAX_AGE", "60")),
         # The largest request body, documents to stamp included (bytes); larger ones get 413.

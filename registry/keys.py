@@ -61,6 +61,8 @@ class KeyService:
         self._log(actor, Action.KEY_CREATE, seal)
         if department is not None:
             self.certs.certify(seal, signer, actor=actor)
+        else:
+            self.certs.ensure_tsa(actor=actor)  # the registry's own keys: its TSA comes with the first
         return seal
 
     def rotate(self, department: Department | None, *, actor: Principal, alg: str = DEFAULT_ALGORITHM) -> Seal:
@@ -161,7 +163,8 @@ class KeyService:
 
     def jwks(self) -> dict[str, Any]:
         """Every key ever used, with its status and validity window, so old signatures still verify."""
-        return {"keys": [published_jwk(seal) for seal in self.list() if seal.purpose != KeyPurpose.CA]}
+        published = [s for s in self.list() if s.purpose not in (KeyPurpose.CA, KeyPurpose.TSA)]
+        return {"keys": [published_jwk(seal) for seal in published]}
 
 
 def _epoch(value: dt.datetime | None) -> int | None:

@@ -341,6 +341,19 @@ class LogCheckpoint(Model):
     root_hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime]
     signed: Mapped[str] = mapped_column(Text)
+    # An RFC 3161 token (DER, base64) over the signed checkpoint's bytes: trusted time for it, from a TSA.
+    timestamp_token: Mapped[str | None] = mapped_column(Text)
+
+
+class LogCosignature(Model):
+    """A witness's cosignature (C2SP tlog-cosignature line) of the checkpoint of one size."""
+
+    __tablename__ = "log_cosignatures"
+
+    size: Mapped[int] = mapped_column(ForeignKey("log_checkpoints.size"), primary_key=True, autoincrement=False)
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    line: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class ServiceItem(Model):

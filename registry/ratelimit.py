@@ -25,8 +25,15 @@ log = logging.getLogger(__name__)
 
 # One budget for verifying, however it is asked for: the API, or the page a QR code opens.
 VERIFY_ENDPOINTS = ("verify.verify", "pages.verify_page", "stamps.verify_stamp")
-# The public log endpoints: each proof reads O(log n) rows and a new checkpoint costs a signature.
-LOG_ENDPOINTS = ("log.inclusion", "log.consistency", "log.checkpoint")
+# The public evidence endpoints: a proof reads O(log n) rows; a new checkpoint or a time-stamp costs a signature.
+LOG_ENDPOINTS = (
+    "log.inclusion",
+    "log.consistency",
+    "log.checkpoint",
+    "log.checkpoint_at",
+    "log.add_cosignature",
+    "tsa.timestamp",
+)
 TOKEN_ENDPOINT = "oauth.token"  # noqa: S105 (an endpoint name, not a secret)
 UNAVAILABLE_RETRY_AFTER = "30"
 

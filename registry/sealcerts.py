@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from issuers.keystore import Keystore
 from issuers.sealimage import draw_seal
 from issuers.signing import SoftwareSigner, public_jwk
-from issuers.x509ca import from_pem, issue_seal_certificate, make_crl, make_root, to_pem
+from issuers.tsa import TimeStampAuthority
+from issuers.x509ca import from_pem, issue_seal_certificate, issue_tsa_certificate, make_crl, make_root, to_pem
 from registry.accesslog import AccessLog, Event
 from registry.errors import Unavailable, ValidationFailed
 from registry.models import Seal, utcnow
@@ -23,6 +24,7 @@ from registry.principals import Principal
 from registry.vocabulary import Action, KeyPurpose, KeyStatus
 
 CA_YEARS = 20
+TSA_YEARS = 5  # evidence must be re-stamped (a newer token over it) before a TSA certificate expires
 
 
 CRL_DAYS = 1  # a published revocation list is valid for a day; readers fetch the next one after that
@@ -34,27 +36,81 @@ class SealCertificates:
         self.keystore = keystore
         self.crl_url = crl_url  # named in every seal certificate, where readers fetch the revocation list
 
-    def _own(self, ca: Seal) -> bool:
-        """A CA row is the registry's own when its key is in the keystore and its root certificate is
-        for that key: a row or a certificate written into the database by anyone else is no root."""
-        if not self.keystore.has(ca.kid):
+    def _own(self, row: Seal) -> bool:
+        """A CA or TSA row is the registry's own when its key is in the keystore and its certificate is for
+        that key: a row or a certificate written into the database by anyone else is no root."""
+        if not self.keystore.has(row.kid):
             return False
-        if ca.certificate_pem is None:
+        if row.certificate_pem is None:
             return True
         try:
-            return public_jwk(from_pem(ca.certificate_pem).public_key(), ca.alg)["kid"] == ca.kid  # type: ignore[arg-type]
+            return public_jwk(from_pem(row.certificate_pem).public_key(), row.alg)["kid"] == row.kid  # type: ignore[arg-type]
         except (ValueError, TypeError, KeyError):
             return False
 
-    def _newest_ca(self, *, active: bool) -> Seal | None:
-        query = select(Seal).where(Seal.purpose == KeyPurpose.CA)
+    def _newest(self, purpose: KeyPurpose, *, active: bool) -> Seal | None:
+        query = select(Seal).where(Seal.purpose == purpose)
         if active:
             query = query.where(Seal.status == KeyStatus.ACTIVE)
-        return next((ca for ca in self.session.scalars(query.order_by(Seal.id.desc())) if self._own(ca)), None)
+        return next((row for row in self.session.scalars(query.order_by(Seal.id.desc())) if self._own(row)), None)
+
+    def _newest_ca(self, *, active: bool) -> Seal | None:
+        return self._newest(KeyPurpose.CA, active=active)
 
     def find_ca(self) -> Seal | None:
         """The registry's active CA, or None before `flask setup` made it."""
         return self._newest_ca(active=True)
+
+    def find_tsa(self) -> Seal | None:
+        """The registry's active time-stamping key with its certificate, or None before `flask setup`."""
+        tsa = self._newest(KeyPurpose.TSA, active=True)
+        return tsa if tsa is not None and tsa.certificate_pem is not None else None
+
+    def ensure_tsa(self, *, actor: Principal) -> Seal:
+        """The registry's time-stamping key, made with its certificate under the CA and logged if none."""
+        tsa = self.find_tsa()
+        if tsa is not None:
+            return tsa
+        ca = self.ensure_ca(actor=actor)
+        assert ca.certificate_pem is not None
+        now = utcnow().replace(microsecond=0)
+        signer = self.keystore.create()
+        not_after = now.replace(year=now.year + TSA_YEARS)
+        certificate = issue_tsa_certificate(
+            self.keystore.signer(ca.kid).private_key,
+            from_pem(ca.certificate_pem),
+            signer.private_key.public_key(),
+            name="Registry",
+            not_before=now - dt.timedelta(minutes=5),
+            not_after=not_after,
+            crl_url=self.crl_url,
+        )
+        tsa = Seal(
+            kid=signer.kid,
+            alg=signer.alg,
+            purpose=KeyPurpose.TSA,
+            department=None,
+            public_jwk=signer.public_jwk(),
+            status=KeyStatus.ACTIVE,
+            not_before=now,
+            not_after=not_after,
+            created_at=now,
+            name="Registry time-stamping authority",
+            certificate_pem=to_pem(certificate),
+        )
+        self.session.add(tsa)
+        self.session.flush()
+        AccessLog(self.session).record(
+            actor, [Event(Action.KEY_CREATE, reason=f"key {tsa.kid} (time-stamping authority)")]
+        )
+        return tsa
+
+    def authority(self, policy: str) -> TimeStampAuthority:
+        """The registry's own TSA; raise Unavailable (503 NO_TSA) before `flask setup` made it."""
+        tsa = self.find_tsa()
+        if tsa is None or tsa.certificate_pem is None:
+            raise Unavailable("the registry has no time-stamping key yet: run `flask setup`", code="NO_TSA")
+        return TimeStampAuthority(self.keystore.signer(tsa.kid), from_pem(tsa.certificate_pem), policy=policy)
 
     def get_ca(self) -> Seal:
         """The registry's active CA; raise Unavailable (503 NO_CA) before `flask setup` made it."""

@@ -60,6 +60,7 @@ class KeyPurpose(StrEnum):
     SEAL = "seal"  # a department's electronic seal: signs certificates and stamps documents
     REGISTRY = "registry"  # the registry's own key: signs access tokens and checkpoints
     CA = "ca"  # the registry's certificate authority: signs seals' X.509 certificates, nothing else
+    TSA = "tsa"  # the registry's time-stamping authority: signs RFC 3161 tokens, nothing else
 
 
 class Outcome(StrEnum):

@@ -11,7 +11,8 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from issuers.keystore import Keystore
-from registry.accesslog import AccessLog
+from issuers.tsa import http_timestamp
+from registry.accesslog import AccessLog, checkpoint_document
 from registry.catalog import CatalogService
 from registry.certificates import CertificateService
 from registry.clients import ClientService
@@ -27,6 +28,7 @@ from registry.stamps import StampService
 from registry.statuslists import StatusListPublisher
 from registry.tokens import AccessTokens, IdentityProviderTrust
 from registry.verification import VerificationService
+from registry.witnesses import Cosignatures, parse_witnesses
 
 
 @dataclass
@@ -57,6 +59,28 @@ class Services:
     @cached_property
     def catalog(self) -> CatalogService:
         return CatalogService(self.session)
+
+    def checkpoint(self, size: int | None = None) -> dict[str, Any]:
+        """The access log's checkpoint as it is now (signed, time-stamped and stored if new), or the one
+        stored for `size`, with the witnesses' cosignatures of it."""
+        if size is None:
+            checkpoint = self.access_log.checkpoint(self.keys.signing_key(None), self.log_origin, self.timestamp)
+        else:
+            checkpoint = self.access_log.stored_checkpoint(size)
+        return checkpoint_document(checkpoint, self.log_origin) | {
+            "cosignatures": self.cosignatures.of(checkpoint.size)
+        }
+
+    @cached_property
+    def cosignatures(self) -> Cosignatures:
+        return Cosignatures(self.session, self.log_origin, parse_witnesses(self.config["REGISTRY_WITNESSES"]))
+
+    def timestamp(self, data: bytes) -> bytes:
+        """An RFC 3161 token for `data`: from REGISTRY_TSA_URL, or from the registry's own TSA."""
+        url = self.config["REGISTRY_TSA_URL"]
+        if url:
+            return http_timestamp(url, data)
+        return self.keys.certs.authority(self.config["REGISTRY_TSA_POLICY"]).stamp(data)
 
     @cached_property
     def clients(self) -> ClientService:

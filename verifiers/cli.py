@@ -5,6 +5,13 @@
     certverify check copy.sdjwt --annotation annotation.jwt --agency <credit code> --bundle bundle.json
     certverify stamp <document> --stamp <detached stamp or file> --bundle bundle.json
     certverify id 1.2.156.3005.2.<type code>.<issuing unit code>.<serial>.<version>.<check>
+    certverify witness init --key witness.pem --name witness.example/w1
+    certverify witness run https://registry.example --key witness.pem --name witness.example/w1 \
+        --state witness.json --bundle bundle.json
+
+`witness run` cosigns the registry's current checkpoint when it is consistent with the last one this
+witness saw (state file), hands the cosignature in, and exits 0; it exits 1 and cosigns nothing when
+the log forked, shrank or rewrote its history.
 
 `check` prints every check and exits 0 when the certificate is valid, 1 when it is not, 2 when it
 could not check at all (no bundle, a bad bundle, unreadable input). `id` needs no bundle: it prints
@@ -14,12 +21,14 @@ an identifier's parts and exits 0 when it passes the national rule, 1 with the r
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from verifiers import witness
 from verifiers.bundle import dump_summary, read_bundle
 from verifiers.errors import Check, InvalidBundle, InvalidCode, MalformedToken, StaleBundle, VerificationFailed
 from verifiers.identifiers import ROOT, CertificateId
@@ -184,6 +193,48 @@ def check_identifier(text: str) -> int:
     return 0
 
 
+def _http(url: str, body: bytes | None = None) -> bytes:
+    if not url.startswith(("https://", "http://")):
+        raise UsageError("the registry's address must be an http(s) URL")
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST" if body else "GET")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - scheme checked above
+        return bytes(response.read())
+
+
+def witness_init(key_path: Path, name: str) -> int:
+    if key_path.exists():
+        raise UsageError(f"{key_path} exists: a witness keeps its key")
+    print(f"{name}={witness.public_text(witness.new_key(key_path))}")
+    return 0
+
+
+def witness_run(
+    registry: str, key_path: Path, name: str, state: Path, bundle_path: Path, trusted: Sequence[str]
+) -> int:
+    base = registry.rstrip("/")
+    try:
+        jwks = read_bundle(bundle_path.read_text().strip(), trusted).jwks
+    except FileNotFoundError as e:
+        raise UsageError(f"no bundle at {bundle_path}: run `certverify bundle fetch` first") from e
+    observer = witness.Witness(name, witness.load_key(key_path), state, jwks)
+    document = json.loads(_http(f"{base}/api/v1/log/checkpoint"))
+
+    def consistency(old: int, new: int) -> list[bytes]:
+        proof = json.loads(_http(f"{base}/api/v1/log/proof/consistency?old={old}&new={new}"))
+        return [bytes.fromhex(h) for h in proof["consistency_path"]]
+
+    try:
+        line = observer.observe(document["signed"], consistency)
+    except witness.WitnessRefused as e:
+        print(f"REFUSED: {e}")
+        return 1
+    _http(f"{base}/api/v1/log/cosignatures", json.dumps({"size": document["size"], "cosignature": line}).encode())
+    print(f"cosigned {document['origin']} at size {document['size']}")
+    print(line)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="certverify", description="Check registry certificates offline.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -208,6 +259,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     stamp.add_argument("--trust-kid", action="append", default=[], help="accept bundles signed by this key only")
     ident = commands.add_parser("id", help="check an e-license identifier against the national rule")
     ident.add_argument("identifier")
+    witnessing = commands.add_parser("witness", help="witness the registry's access log").add_subparsers(
+        dest="witness_command", required=True
+    )
+    init = witnessing.add_parser("init", help="make this witness's Ed25519 key; print its line for REGISTRY_WITNESSES")
+    init.add_argument("--key", type=Path, required=True)
+    init.add_argument("--name", required=True, help="a schema-less URL naming this witness")
+    run = witnessing.add_parser("run", help="cosign the current checkpoint if it extends the last one seen")
+    run.add_argument("registry", help="the registry's base URL")
+    run.add_argument("--key", type=Path, required=True)
+    run.add_argument("--name", required=True)
+    run.add_argument("--state", type=Path, required=True, help="where this witness keeps the last tree it saw")
+    run.add_argument("--bundle", type=Path, default=Path("bundle.json"), help="the registry's keys (signed bundle)")
+    run.add_argument("--trust-kid", action="append", default=[], help="accept bundles signed by this key only")
     args = parser.parse_args(argv)
     if args.command == "id":
         return check_identifier(args.identifier)
@@ -215,6 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "bundle":
             fetch_bundle(args.registry, args.output)
             return 0
+        if args.command == "witness" and args.witness_command == "init":
+            return witness_init(args.key, args.name)
+        if args.command == "witness":
+            return witness_run(args.registry, args.key, args.name, args.state, args.bundle, args.trust_kid)
         if args.command == "stamp":
             return check_stamp(args.document, args.stamp, args.bundle, args.max_age, args.trust_kid)
         return check(args.presented, args.bundle, args.max_age, args.trust_kid, args.annotation, args.agency)

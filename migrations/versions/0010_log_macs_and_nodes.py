@@ -1,4 +1,5 @@
-"""the access log's evidence: a MAC per entry, and the tree's perfect subtrees for O(log n) proofs
+"""the access log's evidence: a MAC per entry, the tree's perfect subtrees for O(log n) proofs, an
+RFC 3161 token per checkpoint, and witnesses' cosignatures
 
 Revision ID: 0010
 Revises: 0009
@@ -30,12 +31,23 @@ def _node(left, right):
 def upgrade():
     with op.batch_alter_table('log_entries') as batch_op:
         batch_op.add_column(sa.Column('mac', sa.String(length=64), nullable=True))
+    with op.batch_alter_table('log_checkpoints') as batch_op:
+        batch_op.add_column(sa.Column('timestamp_token', sa.Text(), nullable=True))
     op.create_table(
         'log_nodes',
         sa.Column('level', sa.SmallInteger(), autoincrement=False, nullable=False),
         sa.Column('idx', sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column('hash', sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint('level', 'idx', name=op.f('pk_log_nodes')),
+    )
+    op.create_table(
+        'log_cosignatures',
+        sa.Column('size', sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column('witness', sa.String(length=200), nullable=False),
+        sa.Column('line', sa.Text(), nullable=False),
+        sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['size'], ['log_checkpoints.size'], name=op.f('fk_log_cosignatures_size_log_checkpoints')),
+        sa.PrimaryKeyConstraint('size', 'witness', name=op.f('pk_log_cosignatures')),
     )
     nodes_table = sa.table('log_nodes', sa.column('level'), sa.column('idx'), sa.column('hash'))
     bind = op.get_bind()
@@ -57,6 +69,9 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('log_cosignatures')
     op.drop_table('log_nodes')
+    with op.batch_alter_table('log_checkpoints') as batch_op:
+        batch_op.drop_column('timestamp_token')
     with op.batch_alter_table('log_entries') as batch_op:
         batch_op.drop_column('mac')

@@ -39,7 +39,7 @@ api = RegistryApi()
 
 
 def init_app(app: Flask) -> None:
-    from registry.api import catalog, certificates, clients, log, oauth, publication, sharing, stamps, verify
+    from registry.api import catalog, certificates, clients, log, oauth, publication, sharing, stamps, tsa, verify
 
     app.config.update(
         API_TITLE="Electronic certificate and license registry",
@@ -70,6 +70,7 @@ def init_app(app: Flask) -> None:
         log.blp,
         sharing.blp,
         stamps.blp,
+        tsa.blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

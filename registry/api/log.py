@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.accesslog import EntryFilter, InclusionProof, checkpoint_document
+from registry.accesslog import EntryFilter, InclusionProof
 from registry.api.auth import principal, requires
 from registry.api.parsing import RegistryBlueprint
 from registry.api.schemas.log import (
     CheckpointOut,
     ConsistencyArgs,
     ConsistencyOut,
+    CosignatureIn,
+    CosignatureOut,
     EntryArgs,
     EntryPage,
     HolderEntryPage,
@@ -18,6 +20,7 @@ from registry.api.schemas.log import (
     InclusionArgs,
     InclusionOut,
 )
+from registry.models import LogCosignature
 from registry.principals import HOLDER_ROLE
 from registry.vocabulary import Action, Role
 from registry.wiring import services
@@ -27,10 +30,7 @@ blp = RegistryBlueprint("log", __name__, url_prefix="/api/v1", description="The 
 
 def _checkpoint() -> dict[str, Any]:
     """The checkpoint of the log as it is now, signed and stored if new."""
-    svc = services()
-    origin = svc.log_origin
-    checkpoint = svc.access_log.checkpoint(svc.keys.signing_key(None), origin)
-    return checkpoint_document(checkpoint, origin)
+    return services().checkpoint()
 
 
 @blp.route("/log/checkpoint", methods=["GET"])
@@ -39,6 +39,25 @@ def _checkpoint() -> dict[str, Any]:
 def checkpoint() -> dict[str, Any]:
     """The registry-signed checkpoint of the log as it is now (public)."""
     return _checkpoint()
+
+
+@blp.route("/log/checkpoints/<int:size>", methods=["GET"])
+@blp.response(200, CheckpointOut)
+@blp.doc(security=[])
+def checkpoint_at(size: int) -> dict[str, Any]:
+    """The checkpoint the registry signed at `size`, with the witnesses' cosignatures it has (public)."""
+    return services().checkpoint(size)
+
+
+@blp.route("/log/cosignatures", methods=["POST"])
+@blp.arguments(CosignatureIn)
+@blp.response(201, CosignatureOut)
+@blp.doc(security=[])
+def add_cosignature(body: dict[str, Any]) -> LogCosignature:
+    """A witness hands in its cosignature (C2SP tlog-cosignature) of a checkpoint; kept only when it
+    verifies under the key of a witness this registry is configured with (public: the signature is
+    the credential)."""
+    return services().cosignatures.add(body["size"], body["cosignature"])
 
 
 @blp.route("/log/proof/inclusion", methods=["GET"])

@@ -11,7 +11,7 @@ from flask import Response, jsonify
 from issuers.x509ca import to_pem
 from registry.api.documents import JWKS_SCHEMA, file_response, json_response
 from registry.api.parsing import RegistryBlueprint
-from registry.errors import NotFound
+from registry.errors import NotFound, Unavailable
 from registry.models import Seal
 from registry.vocabulary import KeyPurpose
 from registry.wiring import services
@@ -55,6 +55,16 @@ def ca_certificate() -> Response:
     """The registry's root certificate, the trust anchor for stamped PDFs (public)."""
     root = services().keys.certs.root()
     return Response(to_pem(root), mimetype="application/x-pem-file")
+
+
+@blp.route("/api/v1/tsa.pem", methods=["GET"])
+@blp.doc(security=[], **file_response("application/x-pem-file", "the TSA's certificate and the root", text=True))
+def tsa_certificate() -> Response:
+    """The certificate of the registry's time-stamping key, followed by the root (public)."""
+    tsa = services().keys.certs.find_tsa()
+    if tsa is None or tsa.certificate_pem is None:
+        raise Unavailable("the registry has no time-stamping key yet: run `flask setup`", code="NO_TSA")
+    return Response(tsa.certificate_pem + to_pem(services().keys.certs.root()), mimetype="application/x-pem-file")
 
 
 @blp.route("/api/v1/ca.crl", methods=["GET"])

@@ -162,3 +162,28 @@ def test_certverify_id_as_a_command(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "verifiers.cli", "id", "1.2.156.3005.2.X"], capture_output=True)
     assert ok.returncode == 0 and bad.returncode == 1
     assert b"must have type, issuer, serial, version and check" in bad.stdout
+
+
+def test_certverify_witness_cosigns_a_served_registrys_log_and_refuses_a_rewritten_one(
+    app: Any, client: FlaskClient, world: World, served: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key, state, bundle = tmp_path / "witness.pem", tmp_path / "witness.json", tmp_path / "bundle.json"
+    assert run("witness", "init", "--key", str(key), "--name", "witness.example/w1") == 0
+    configured = capsys.readouterr().out.strip()
+    assert configured.startswith("witness.example/w1=")
+    app.config["REGISTRY_WITNESSES"] = configured  # the operator adds the line the witness printed
+    assert run("bundle", "fetch", served, "-o", str(bundle)) == 0
+    witness = ["witness", "run", served, "--key", str(key), "--name", "witness.example/w1", "--state", str(state)]
+    issue(client, world)
+    assert run(*witness, "--bundle", str(bundle)) == 0
+    issue(client, world)
+    assert run(*witness, "--bundle", str(bundle)) == 0
+    out = capsys.readouterr().out
+    size = int(out.split("at size ")[-1].split()[0])
+    assert client.get(f"/api/v1/log/checkpoints/{size}").json["cosignatures"] == [out.strip().splitlines()[-1]]
+    # The witness remembers a tree the registry then forgets (say, a database restored from a backup,
+    # re-grown differently): its state claims a bigger tree than the log has now.
+    remembered = state.read_text()
+    state.write_text(remembered.replace(f'"size": {size}', f'"size": {size + 100}'))
+    assert run(*witness, "--bundle", str(bundle)) == 1
+    assert "REFUSED: the log shrank" in capsys.readouterr().out

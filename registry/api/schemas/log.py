@@ -16,6 +16,32 @@ class CheckpointOut(Schema):
     timestamp = When()
     checkpoint = ma.fields.String(metadata={"description": "C2SP tlog-checkpoint body: origin, size, base64 root"})
     signed = ma.fields.String(metadata={"description": "JWS (typ checkpoint+jwt) by the registry's key"})
+    cosignatures = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "witnesses' cosignatures of this checkpoint (C2SP tlog-cosignature lines)"},
+    )
+    timestamp_token = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "RFC 3161 time-stamp token (base64 DER) over the bytes of `signed`, from the "
+            "registry's TSA (`/api/v1/tsa.pem`) or the configured one; null if the TSA failed"
+        },
+    )
+
+
+class CosignatureIn(Schema):
+    size = Int64(1, required=True)
+    cosignature = ma.fields.String(
+        required=True,
+        validate=validate.Length(1, 500),
+        metadata={"description": "the note signature line: `— <witness name> <base64(key id, time, signature)>`"},
+    )
+
+
+class CosignatureOut(Schema):
+    size = ma.fields.Integer()
+    witness = ma.fields.String()
+    at = When()
 
 
 class InclusionArgs(Schema):

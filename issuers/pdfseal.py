@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import qrcode
 import qrcode.constants
 from asn1crypto import crl as asn1_crl
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -44,7 +46,8 @@ from pyhanko.sign.diff_analysis import (
 )
 from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko.stamp import QRStampStyle
@@ -57,7 +60,7 @@ from issuers.signing import Signer
 PDF_ALGORITHMS = ("ES256",)  # ECDSA P-256 with SHA-256: what poppler, Acrobat and pyHanko all check
 REASON_PREFIX = "stamp "
 QR_MASK_PATTERN = 2  # as registry.qr: one fixed pattern reads as well as the best of eight
-SIGNATURE_BYTES = 8192  # the CMS signature with two certificates is about 1.5 KB
+SIGNATURE_BYTES = 16384  # the CMS signature with two certificates and a time-stamp token is about 4 KB
 STAMP_TEXT = "Sealed by %(dept)s\n%(ts)s\nStamp %(ref)s"
 # What may follow a stamp in later revisions: new signatures (their fields and widgets), document
 # timestamps and validation data, nothing else. pyHanko's default policy also lets anyone fill in form
@@ -88,6 +91,35 @@ class PdfRejected(ValueError):
         super().__init__(detail)
         self.code = code
         self.detail = detail
+
+
+class _TimeStamper(TimeStamper):
+    """pyHanko's view of an RFC 3161 authority reached through `reply(request DER) -> response DER`."""
+
+    def __init__(self, reply: Callable[[bytes], bytes]) -> None:
+        super().__init__()
+        self._reply = reply
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        return tsp.TimeStampResp.load(self._reply(req.dump()))
+
+
+@dataclass(frozen=True, slots=True)
+class LongTerm:
+    """What a PAdES B-LTA stamp embeds and needs: a time-stamping authority (`reply` answers a DER
+    TimeStampReq), the root and the CA's current revocation list, so that the stamp validates after its
+    seal's certificate expires or is revoked, as of its time-stamp."""
+
+    reply: Callable[[bytes], bytes]
+    root: x509.Certificate
+    crls: list[x509.CertificateRevocationList]
+
+    def context(self) -> ValidationContext:
+        return ValidationContext(
+            trust_roots=[_der(self.root)],
+            crls=[asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER)) for c in self.crls],
+            allow_fetching=False,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +238,7 @@ def stamp_pdf(
     department: str,
     placement: Placement,
     seal_name: str,
+    long_term: LongTerm | None = None,
 ) -> bytes:
     """Return the PDF with a visible stamp (the seal's picture behind a QR code of `url` and a line of text)
     on the given page and an embedded PAdES signature by the seal, as an incremental update."""
@@ -232,6 +265,11 @@ def stamp_pdf(
         name=seal_name,
         certify=first,
         docmdp_permissions=MDPPerm.FILL_FORMS,
+        # PAdES B-LTA: a signature time-stamp, the certificates and revocation lists in the document
+        # security store, then a document time-stamp over all of it.
+        embed_validation_info=long_term is not None,
+        use_pades_lta=long_term is not None,
+        validation_context=long_term.context() if long_term else None,
     )
     box = (
         int(placement.x),
@@ -242,6 +280,7 @@ def stamp_pdf(
     pdf_signer = PdfSigner(
         metadata,
         signer=_SealCmsSigner(signer, certificate, chain),
+        timestamper=_TimeStamper(long_term.reply) if long_term else None,
         stamp_style=style,
         new_field_spec=fields.SigFieldSpec(field_name, on_page=placement.page - 1, box=box),
     )
@@ -270,6 +309,32 @@ def _signatures(reader: PdfFileReader) -> list[Any]:
     except _DAMAGED as e:
         raise PdfRejected("SIGNATURE_MALFORMED", f"a signature in the PDF cannot be read: {e}") from None
     return found
+
+
+def renew_pdf(data: bytes, long_term: LongTerm) -> bytes:
+    """The archive's time-stamp chain, one link longer: the current certificates and revocation lists for
+    every signature and time-stamp in the document security store, then a new document time-stamp over
+    all of it. Run it before the newest time-stamp's TSA certificate expires (or its algorithms weaken);
+    each renewal keeps every earlier signature verifiable as of its own time. Incremental: earlier
+    revisions keep their bytes."""
+    reader = open_pdf(data)
+    if not _signatures(reader):
+        raise PdfRejected("NO_STAMP", "the PDF carries no signature to renew")
+    context = long_term.context()
+    crls = [asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER)) for c in long_term.crls]
+    out = io.BytesIO(data)
+    try:
+        # The current revocation lists go in as they are, without validating anything as of now: a seal
+        # compromised since is exactly what they must record, for validation as of each time-stamp.
+        writer = IncrementalPdfFileWriter(out, strict=False)
+        DocumentSecurityStore.supply_dss_in_writer(writer, None, certs=[_der(long_term.root)], crls=crls)
+        writer.write_in_place()
+        signers.PdfTimeStamper(_TimeStamper(long_term.reply)).update_archival_timestamp_chain(
+            PdfFileReader(out, strict=False), context, in_place=True
+        )
+    except _DAMAGED as e:
+        raise PdfRejected("PDF_DAMAGED", f"the PDF cannot be renewed: {e}") from None
+    return out.getvalue()
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,7 +371,13 @@ def read_stamps(
             allow_fetching=False,
         )
     checked: list[tuple[Any, str | None, PdfSignatureStatus | None]] = []
-    for embedded in _signatures(reader):
+    everything = _signatures(reader)
+    # Document time-stamps (PAdES B-LTA) are evidence about the stamps, not stamps; an invisible one
+    # changes nothing a page shows.
+    timestamps = {e.field_name for e in everything if e.sig_object_type == "/DocTimeStamp" and _invisible(e)}
+    for embedded in everything:
+        if embedded.sig_object_type == "/DocTimeStamp":
+            continue
         reason = embedded.sig_object.get("/Reason")
         reference = str(reason)[len(REASON_PREFIX) :] if str(reason or "").startswith(REASON_PREFIX) else None
         try:
@@ -317,6 +388,7 @@ def read_stamps(
     # A later revision may add what a stamp of this registry adds: a signature field signed by a seal that
     # chains to the root. An unsigned or foreign signature field can paint anything over the page.
     stamps = {e.field_name for e, _, st in checked if st is not None and st.intact and st.valid and st.trusted}
+    stamps |= timestamps
     found = []
     for embedded, reference, status in checked:
         if status is None:
@@ -339,6 +411,20 @@ def read_stamps(
             )
         )
     return found
+
+
+def _invisible(embedded: Any) -> bool:
+    """Whether a signature field's widget has no area on any page (a document time-stamp's has none)."""
+    try:
+        field = embedded.sig_field
+        widgets = [field] if "/Rect" in field else [kid.get_object() for kid in field.get("/Kids", [])]
+        for widget in widgets:
+            x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
+            if abs(x1 - x0) * abs(y1 - y0) > 0:
+                return False
+    except _DAMAGED:
+        return False
+    return True
 
 
 def _later_changes(status: PdfSignatureStatus, other_stamps: set[str]) -> str:

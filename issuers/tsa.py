@@ -219,9 +219,14 @@ def token_from_reply(reply_der: bytes, data: bytes, nonce: int) -> bytes:
 
 def http_timestamp(url: str, data: bytes, timeout: float = 10.0) -> bytes:
     """A token for `data` from an external RFC 3161 authority over HTTP(S)."""
+    request_der, nonce = request_for(data)
+    return token_from_reply(http_reply(url, request_der, timeout), data, nonce)
+
+
+def http_reply(url: str, request_der: bytes, timeout: float = 10.0) -> bytes:
+    """An external RFC 3161 authority's reply (DER TimeStampResp) to a request, over HTTP(S)."""
     if not url.startswith(("https://", "http://")):
         raise TimestampError("TSA_URL", f"a time-stamping authority is reached over HTTP(S), not {url[:40]!r}")
-    request_der, nonce = request_for(data)
     headers = {"Content-Type": QUERY_TYPE}
     http_request = urllib.request.Request(url, data=request_der, headers=headers, method="POST")  # noqa: S310
     try:
@@ -229,4 +234,4 @@ def http_timestamp(url: str, data: bytes, timeout: float = 10.0) -> bytes:
             reply = response.read(1 << 20)
     except OSError as e:
         raise TimestampError("TSA_UNREACHABLE", f"the authority at {url} cannot be reached: {e}") from None
-    return token_from_reply(reply, data, nonce)
+    return bytes(reply)

@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from issuers.holders import HolderKind
+from issuers.keystore import write_atomically
 from issuers.sealimage import InvalidPicture
 from registry.accesslog import AccessLog
 from registry.atrest import reseal
@@ -33,6 +34,7 @@ audit_cli = AppGroup("audit", help="The tamper-evident access log.")
 sharing_cli = AppGroup("sharing", help="Service items, sharing policies and paper-avoided statistics.")
 certificates_cli = AppGroup("certificates", help="Certificates in bulk.")
 data_key_cli = AppGroup("data-key", help="The keys that encrypt personal data at rest.")
+stamps_cli = AppGroup("stamps", help="Stamped documents.")
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -376,7 +378,36 @@ def certificates_reidentify(batch: int) -> None:
     click.echo(f"re-identified {total} certificate(s)")
 
 
+@stamps_cli.command("renew")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, writable=True))
+def stamps_renew(files: tuple[str, ...]) -> None:
+    """Lengthen stamped PDFs' time-stamp chain: today's certificates and revocation lists, then a new
+    document time-stamp (PAdES B-LTA). Run it before the TSA certificate expires. Each file is replaced
+    only once its renewal is complete."""
+    svc = services()
+    for name in files:
+        path = Path(name)
+        try:
+            renewed = svc.stamps.renew(path.read_bytes(), actor=OPERATOR)
+        except RegistryError as e:
+            raise click.ClickException(f"{name}: {e.code}: {e}") from None
+        db.session.commit()
+        write_atomically(path, renewed)
+        click.echo(f"renewed {name}: {len(renewed):,} bytes")
+
+
 def init_app(app: Flask) -> None:
-    commands = (seal_cli, client_cli, idp_cli, demo_cli, audit_cli, sharing_cli, certificates_cli, data_key_cli, setup)
+    commands = (
+        seal_cli,
+        client_cli,
+        idp_cli,
+        demo_cli,
+        audit_cli,
+        sharing_cli,
+        certificates_cli,
+        data_key_cli,
+        stamps_cli,
+        setup,
+    )
     for command in commands:
         app.cli.add_command(command)

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,10 +18,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuers.pdfseal import EmbeddedStamp, PdfRejected, Placement, read_stamps, stamp_pdf
+from issuers.pdfseal import EmbeddedStamp, LongTerm, PdfRejected, Placement, read_stamps, renew_pdf, stamp_pdf
 from issuers.signing import Signer, SoftwareSigner, public_jwk, sign
 from registry.accesslog import AccessLog, Event
-from registry.errors import Conflict, NotFound, ValidationFailed
+from registry.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from registry.keys import KeyService, published_jwk
 from registry.models import Department, Seal, ServiceItem, Stamp, utcnow
 from registry.principals import ANONYMOUS, Principal
@@ -72,8 +73,18 @@ def stamp_url(issuer: str, reference: str) -> str:
 
 
 class StampService:
-    def __init__(self, session: Session, keys: KeyService, verification: VerificationService, issuer: str) -> None:
+    def __init__(
+        self,
+        session: Session,
+        keys: KeyService,
+        verification: VerificationService,
+        issuer: str,
+        *,
+        tsa_reply: Callable[[bytes], bytes] | None = None,
+    ) -> None:
+        """`tsa_reply` answers RFC 3161 requests (DER in, DER out): with it, PDF stamps are PAdES B-LTA."""
         self.session = session
+        self.tsa_reply = tsa_reply
         self.keys = keys
         self.verification = verification
         self.issuer = issuer
@@ -140,9 +151,29 @@ class StampService:
                 department=department.credit_code,
                 placement=request.placement,
                 seal_name=seal.name or department.name,
+                long_term=self._long_term(chain[-1]),
             )
         except PdfRejected as e:
             raise StampRejected(e.detail, code=e.code) from None
+
+    def renew(self, data: bytes, *, actor: Principal) -> bytes:
+        """A stamped PDF with its time-stamp chain one link longer (today's revocation lists, a new document
+        time-stamp): what keeps its stamps verifiable as of their time after certificates expire."""
+        long_term = self._long_term(self.certs.root())
+        if long_term is None:
+            raise Unavailable("no time-stamping authority is configured", code="NO_TSA")
+        try:
+            renewed = renew_pdf(data, long_term)
+        except PdfRejected as e:
+            raise StampRejected(e.detail, code=e.code) from None
+        digest = hashlib.sha256(data).hexdigest()
+        self.log.record(actor, [Event(Action.STAMP_RENEW, reason=f"document {digest}: a new document time-stamp")])
+        return renewed
+
+    def _long_term(self, root: x509.Certificate) -> LongTerm | None:
+        if self.tsa_reply is None:
+            return None
+        return LongTerm(self.tsa_reply, root, [self.certs.crl()])
 
     def _detached(self, stamp: Stamp, department: Department, seal: Seal, signer: Signer, now: dt.datetime) -> str:
         claims = formats.stamp_claims(

@@ -95,6 +95,7 @@ class Action(StrEnum):
     STAMP_CREATE = "stamp:create"
     STAMP_REVOKE = "stamp:revoke"
     STAMP_VERIFY = "stamp:verify"
+    STAMP_RENEW = "stamp:renew"
     KEY_CREATE = "key:create"
     KEY_RETIRE = "key:retire"
     KEY_COMPROMISE = "key:compromise"

@@ -11,7 +11,7 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from issuers.keystore import Keystore
-from issuers.tsa import http_timestamp
+from issuers.tsa import http_reply, http_timestamp
 from registry.accesslog import AccessLog, checkpoint_document
 from registry.catalog import CatalogService
 from registry.certificates import CertificateService
@@ -75,6 +75,13 @@ class Services:
     def cosignatures(self) -> Cosignatures:
         return Cosignatures(self.session, self.log_origin, parse_witnesses(self.config["REGISTRY_WITNESSES"]))
 
+    def tsa_reply(self, request_der: bytes) -> bytes:
+        """The reply (DER) to an RFC 3161 request: from REGISTRY_TSA_URL, or from the registry's own TSA."""
+        url = self.config["REGISTRY_TSA_URL"]
+        if url:
+            return http_reply(url, request_der)
+        return self.keys.certs.authority(self.config["REGISTRY_TSA_POLICY"]).respond(request_der)
+
     def timestamp(self, data: bytes) -> bytes:
         """An RFC 3161 token for `data`: from REGISTRY_TSA_URL, or from the registry's own TSA."""
         url = self.config["REGISTRY_TSA_URL"]
@@ -129,7 +136,9 @@ class Services:
 
     @cached_property
     def stamps(self) -> StampService:
-        return StampService(self.session, self.keys, self.verification, self.config["REGISTRY_ISSUER"])
+        return StampService(
+            self.session, self.keys, self.verification, self.config["REGISTRY_ISSUER"], tsa_reply=self.tsa_reply
+        )
 
     @cached_property
     def lifecycle(self) -> LifecycleService:

@@ -217,10 +217,10 @@ def token_from_reply(reply_der: bytes, data: bytes, nonce: int) -> bytes:
     return bytes(token.dump())
 
 
-def http_timestamp(url: str, data: bytes, timeout: float = 10.0) -> bytes:
-    """A token for `data` from an external RFC 3161 authority over HTTP(S)."""
+def timestamp_with(reply: Callable[[bytes], bytes], data: bytes) -> bytes:
+    """A token for `data` from the authority that `reply` reaches (DER request in, DER reply out)."""
     request_der, nonce = request_for(data)
-    return token_from_reply(http_reply(url, request_der, timeout), data, nonce)
+    return token_from_reply(reply(request_der), data, nonce)
 
 
 def http_reply(url: str, request_der: bytes, timeout: float = 10.0) -> bytes:

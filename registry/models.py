@@ -463,6 +463,8 @@ class Stamp(Model):
     revoked_at: Mapped[dt.datetime | None]
     revocation_reason: Mapped[str | None] = mapped_column(String(200))
     signed: Mapped[str | None] = mapped_column(Text)  # the detached stamp's JWS
+    # An RFC 3161 token (DER, base64) over the detached stamp's JWS bytes: its trusted time.
+    timestamp_token: Mapped[str | None] = mapped_column(Text)
     status_list: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
     status_idx: Mapped[int]
 

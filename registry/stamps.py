@@ -5,8 +5,10 @@ item, status), never the document itself.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -20,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from issuers.pdfseal import EmbeddedStamp, LongTerm, PdfRejected, Placement, read_stamps, renew_pdf, stamp_pdf
 from issuers.signing import Signer, SoftwareSigner, public_jwk, sign
+from issuers.tsa import TimestampError, timestamp_with
 from registry.accesslog import AccessLog, Event
-from registry.errors import Conflict, NotFound, Unavailable, ValidationFailed
+from registry.errors import Conflict, NotFound, RegistryError, Unavailable, ValidationFailed
 from registry.keys import KeyService, published_jwk
 from registry.models import Department, Seal, ServiceItem, Stamp, utcnow
 from registry.principals import ANONYMOUS, Principal
@@ -32,6 +35,7 @@ from verifiers import Check, MalformedToken, VerificationFailed, formats
 from verifiers.formats import status_list_url
 from verifiers.jose import key_status
 
+log = logging.getLogger(__name__)
 PDF = "pdf"
 DETACHED = "detached"
 SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -127,6 +131,7 @@ class StampService:
         else:
             stamp.document_sha256 = _document_hash(request)
             stamp.signed = self._detached(stamp, department, seal, signer, now)
+            stamp.timestamp_token = self._timestamp(stamp.signed)
         self.session.add(stamp)
         self.session.flush()
         self.log.record(actor, [_event(Action.STAMP_CREATE, stamp)])
@@ -169,6 +174,16 @@ class StampService:
         digest = hashlib.sha256(data).hexdigest()
         self.log.record(actor, [Event(Action.STAMP_RENEW, reason=f"document {digest}: a new document time-stamp")])
         return renewed
+
+    def _timestamp(self, signed: str) -> str | None:
+        """A TSA's token over a detached stamp's bytes; without a TSA, or when it fails, none (logged)."""
+        if self.tsa_reply is None:
+            return None
+        try:
+            return base64.b64encode(timestamp_with(self.tsa_reply, signed.encode("ascii"))).decode()
+        except (TimestampError, RegistryError) as e:
+            log.error("the stamp has no time-stamp token: %s", e)
+            return None
 
     def _long_term(self, root: x509.Certificate) -> LongTerm | None:
         if self.tsa_reply is None:

@@ -11,7 +11,7 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from issuers.keystore import Keystore
-from issuers.tsa import http_reply, http_timestamp
+from issuers.tsa import http_reply, timestamp_with
 from registry.accesslog import AccessLog, checkpoint_document
 from registry.catalog import CatalogService
 from registry.certificates import CertificateService
@@ -84,10 +84,7 @@ class Services:
 
     def timestamp(self, data: bytes) -> bytes:
         """An RFC 3161 token for `data`: from REGISTRY_TSA_URL, or from the registry's own TSA."""
-        url = self.config["REGISTRY_TSA_URL"]
-        if url:
-            return http_timestamp(url, data)
-        return self.keys.certs.authority(self.config["REGISTRY_TSA_POLICY"]).stamp(data)
+        return timestamp_with(self.tsa_reply, data)
 
     @cached_property
     def clients(self) -> ClientService:

@@ -1,5 +1,5 @@
 """the access log's evidence: a MAC per entry, the tree's perfect subtrees for O(log n) proofs, an
-RFC 3161 token per checkpoint, and witnesses' cosignatures
+RFC 3161 token per checkpoint and per detached stamp, and witnesses' cosignatures
 
 Revision ID: 0010
 Revises: 0009
@@ -32,6 +32,8 @@ def upgrade():
     with op.batch_alter_table('log_entries') as batch_op:
         batch_op.add_column(sa.Column('mac', sa.String(length=64), nullable=True))
     with op.batch_alter_table('log_checkpoints') as batch_op:
+        batch_op.add_column(sa.Column('timestamp_token', sa.Text(), nullable=True))
+    with op.batch_alter_table('stamps') as batch_op:
         batch_op.add_column(sa.Column('timestamp_token', sa.Text(), nullable=True))
     op.create_table(
         'log_nodes',
@@ -72,6 +74,8 @@ def downgrade():
     op.drop_table('log_cosignatures')
     op.drop_table('log_nodes')
     with op.batch_alter_table('log_checkpoints') as batch_op:
+        batch_op.drop_column('timestamp_token')
+    with op.batch_alter_table('stamps') as batch_op:
         batch_op.drop_column('timestamp_token')
     with op.batch_alter_table('log_entries') as batch_op:
         batch_op.drop_column('mac')

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -133,3 +134,18 @@ def test_an_unreachable_tsa_leaves_the_checkpoint_without_a_token_not_failing(
     response = client.get("/api/v1/log/checkpoint")
     assert response.status_code == 200
     assert response.json["timestamp_token"] is None and response.json["signed"]
+
+
+def test_a_detached_stamp_carries_a_token_over_its_bytes(client: FlaskClient, world: World, tmp_path: Path) -> None:
+    response = client.post(
+        "/api/v1/stamps",
+        data={"file": (io.BytesIO(b"Licence register extract, 30 November 2026\n"), "extract.txt")},
+        headers=world.headers("issuer_a"),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.json
+    document = {"signed": response.json["stamp"], "timestamp_token": response.json["timestamp_token"]}
+    checked = verify_checkpoint_token(document, client.get("/api/v1/ca.pem").get_data(), tmp_path)
+    assert "Verification: OK" in checked.stdout, checked.stdout + checked.stderr
+    shown = client.get(f"/api/v1/stamps/{response.json['reference']}", headers=world.headers("issuer_a"))
+    assert shown.json["timestamp_token"] == response.json["timestamp_token"]

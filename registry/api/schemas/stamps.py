@@ -46,6 +46,13 @@ class StampOut(Schema):
     revoked_at = When(allow_none=True)
     revocation_reason = ma.fields.String(allow_none=True)
     stamp = ma.fields.String(attribute="signed", allow_none=True, metadata={"description": "detached: the JWS"})
+    timestamp_token = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "detached: an RFC 3161 token (base64 DER) over the bytes of `stamp`, its trusted "
+            "time (check: openssl ts -verify -data <stamp> -in <token> -token_in -CAfile ca.pem)"
+        },
+    )
 
 
 class StampCreated(StampOut):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +92,17 @@ class PdfRejected(ValueError):
         super().__init__(detail)
         self.code = code
         self.detail = detail
+
+
+class _NoFetchNotice(logging.Filter):
+    """pyHanko warns on every B-LTA stamp that it may not fetch revocation data: here it is handed the
+    CA's current list on purpose, so the warning says nothing and would flood the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NoFetchNotice())
 
 
 class _TimeStamper(TimeStamper):

@@ -27,6 +27,9 @@ CA_YEARS = 20
 TSA_YEARS = 5  # evidence must be re-stamped (a newer token over it) before a TSA certificate expires
 
 
+_AUTHORITIES: dict[tuple[str, str, str], TimeStampAuthority] = {}
+_GENUINE: set[tuple[str, str]] = set()  # (kid, certificate) pairs found to match
+
 CRL_DAYS = 1  # a published revocation list is valid for a day; readers fetch the next one after that
 
 
@@ -41,12 +44,16 @@ class SealCertificates:
         that key: a row or a certificate written into the database by anyone else is no root."""
         if not self.keystore.has(row.kid):
             return False
-        if row.certificate_pem is None:
+        if row.certificate_pem is None or (row.kid, row.certificate_pem) in _GENUINE:
             return True
         try:
-            return public_jwk(from_pem(row.certificate_pem).public_key(), row.alg)["kid"] == row.kid  # type: ignore[arg-type]
+            public = from_pem(row.certificate_pem).public_key()
+            genuine = public_jwk(public, row.alg)["kid"] == row.kid  # type: ignore[arg-type]
         except (ValueError, TypeError, KeyError):
             return False
+        if genuine:
+            _GENUINE.add((row.kid, row.certificate_pem))  # a certificate for a key stays one
+        return genuine
 
     def _newest(self, purpose: KeyPurpose, *, active: bool) -> Seal | None:
         query = select(Seal).where(Seal.purpose == purpose)
@@ -110,7 +117,12 @@ class SealCertificates:
         tsa = self.find_tsa()
         if tsa is None or tsa.certificate_pem is None:
             raise Unavailable("the registry has no time-stamping key yet: run `flask setup`", code="NO_TSA")
-        return TimeStampAuthority(self.keystore.signer(tsa.kid), from_pem(tsa.certificate_pem), policy=policy)
+        key = (tsa.kid, tsa.certificate_pem, policy)
+        authority = _AUTHORITIES.get(key)
+        if authority is None:  # a process builds each authority once: it encodes what every token repeats
+            authority = TimeStampAuthority(self.keystore.signer(tsa.kid), from_pem(tsa.certificate_pem), policy=policy)
+            _AUTHORITIES[key] = authority
+        return authority
 
     def get_ca(self) -> Seal:
         """The registry's active CA; raise Unavailable (503 NO_CA) before `flask setup` made it."""

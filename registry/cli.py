@@ -176,10 +176,13 @@ def setup() -> None:
         click.echo(f"created the registry's key {seal.kid}")
     ca = services().keys.certs.ensure_ca(actor=OPERATOR)  # the root that seal certificates chain to
     tsa = services().keys.certs.ensure_tsa(actor=OPERATOR)  # trusted time for checkpoints and stamps
+    chained = services().keys.ensure_statements()  # registry keys made before the key chain
     certified = services().keys.certs.certify_all(actor=OPERATOR)  # seals made before seal certificates
     db.session.commit()
     click.echo(f"certificate authority {ca.kid}")
     click.echo(f"time-stamping authority {tsa.kid}")
+    for seal in chained:
+        click.echo(f"key statement for {seal.kid}")
     for seal in certified:
         click.echo(f"certified seal {seal.kid}")
     _reseal_all()  # certificates stored before personal data was encrypted at rest

@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session, joinedload
 from issuers.errors import KeyNotFound
 from issuers.keystore import Keystore
 from issuers.sealimage import check_picture
-from issuers.signing import DEFAULT_ALGORITHM, Signer, thumbprint
+from issuers.signing import DEFAULT_ALGORITHM, Signer, jws_encode, thumbprint
 from registry.accesslog import AccessLog, Event
 from registry.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from registry.models import Department, Seal, utcnow
 from registry.principals import Principal
 from registry.sealcerts import SealCertificates
 from registry.vocabulary import Action, KeyPurpose, KeyStatus
+from verifiers.keychain import KEY_STATEMENT_TYP, statement_claims
 
 DEFAULT_SEAL_DAYS = 3 * 365
 DEFAULT_REGISTRY_KEY_DAYS = 365
@@ -44,6 +45,7 @@ class KeyService:
         now = now or utcnow()
         if valid_days is None:
             valid_days = DEFAULT_SEAL_DAYS if department else DEFAULT_REGISTRY_KEY_DAYS
+        predecessor = None if department else self._predecessor()
         signer = self.keystore.create(alg)
         seal = Seal(
             kid=signer.kid,
@@ -62,8 +64,37 @@ class KeyService:
         if department is not None:
             self.certs.certify(seal, signer, actor=actor)
         else:
+            seal.statement = self._statement(seal, predecessor, now)
             self.certs.ensure_tsa(actor=actor)  # the registry's own keys: its TSA comes with the first
         return seal
+
+    def _predecessor(self) -> Seal | None:
+        """The registry key that announces the next one: the newest of its own keys not compromised."""
+        query = select(Seal).where(Seal.purpose == KeyPurpose.REGISTRY, Seal.status != KeyStatus.COMPROMISED)
+        found = self.session.scalars(query.order_by(Seal.id.desc()))
+        return next((s for s in found if self.genuine(s) and s.statement is not None), None)
+
+    def _statement(self, seal: Seal, predecessor: Seal | None, now: dt.datetime) -> str:
+        """The key chain's link for a new registry key: signed by its predecessor, or by itself if first."""
+        signer = self.keystore.signer(predecessor.kid if predecessor else seal.kid)
+        claims = statement_claims(int(now.timestamp()), seal.public_jwk, signer.kid)
+        return jws_encode(claims, signer, KEY_STATEMENT_TYP)
+
+    def ensure_statements(self) -> list[Seal]:
+        """Give registry keys made before the key chain their statements, oldest first (`flask setup`)."""
+        query = select(Seal).where(Seal.purpose == KeyPurpose.REGISTRY).order_by(Seal.id)
+        done = []
+        for seal in self.session.scalars(query):
+            if seal.statement is None and self.genuine(seal):
+                seal.statement = self._statement(seal, self._predecessor(), seal.created_at)
+                self.session.flush()
+                done.append(seal)
+        return done
+
+    def statements(self) -> list[str]:
+        """The key chain: every registry key's statement, oldest first, for verifiers to follow."""
+        query = select(Seal).where(Seal.purpose == KeyPurpose.REGISTRY, Seal.statement.is_not(None))
+        return [s.statement for s in self.session.scalars(query.order_by(Seal.id)) if s.statement and self.genuine(s)]
 
     def rotate(self, department: Department | None, *, actor: Principal, alg: str = DEFAULT_ALGORITHM) -> Seal:
         """Create a new active key and retire the owner's previous active ones (they keep verifying)."""

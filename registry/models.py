@@ -148,6 +148,8 @@ class Seal(Model):
     name: Mapped[str | None] = mapped_column(String(200))
     picture: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     certificate_pem: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # A registry key's statement (verifiers.keychain): its public key, signed by the key before it.
+    statement: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     department: Mapped[Department | None] = relationship()
 

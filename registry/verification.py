@@ -132,7 +132,9 @@ class VerificationService:
             for purpose in PURPOSES
         }
         signer = self._registry_signer()
-        claims = formats.bundle_claims(self.issuer, int(utcnow().timestamp()), self.keys.jwks(), status_lists)
+        claims = formats.bundle_claims(
+            self.issuer, int(utcnow().timestamp()), self.keys.jwks(), status_lists, self.keys.statements()
+        )
         return sign(claims, signer, formats.BUNDLE)
 
     def _log(self, claims: dict[str, Any], result: VerificationResult, action: Action) -> None:

@@ -10,6 +10,7 @@ import jwt
 from verifiers import formats, jose
 from verifiers.errors import InvalidBundle
 from verifiers.formats import Bundle
+from verifiers.keychain import follow, thumbprint
 
 
 def read_bundle(text: str, trusted_kids: Sequence[str] = ()) -> Bundle:
@@ -28,7 +29,16 @@ def read_bundle(text: str, trusted_kids: Sequence[str] = ()) -> Bundle:
     if not isinstance(jwks, dict):
         raise InvalidBundle("the bundle carries no key set", "MISSING_CLAIM")
     if trusted_kids and kid not in trusted_kids:
-        raise InvalidBundle(f"signed by {kid}, which is not a trusted registry key", "UNTRUSTED_KEY")
+        # A newer registry key is trusted when the key chain leads to it from a pinned one.
+        statements = claims.get("key_statements")
+        chain = follow(statements if isinstance(statements, list) else [], trusted_kids)
+        published = {k.get("kid"): k for k in jwks.get("keys", []) if isinstance(k, dict)}
+        if kid not in chain or str(kid) not in published or thumbprint(published[str(kid)]) != kid:
+            raise InvalidBundle(
+                f"signed by {kid}, which is not a trusted registry key nor one the key chain leads to from a "
+                "pinned one",
+                "UNTRUSTED_KEY",
+            )
     signed = jose.read_trusted(text, formats.BUNDLE, jose.KeyRing(jwks))
     return Bundle.from_claims(signed.claims, signed.key.kid)
 

@@ -253,8 +253,17 @@ class StatusListClaims:
 # Verifier bundles ---------------------------------------------------------------------------------
 
 
-def bundle_claims(issuer: str, issued_at: int, jwks: dict[str, Any], status_lists: dict[str, str]) -> dict[str, Any]:
-    return {"iss": issuer, "iat": issued_at, "jwks": jwks, "status_lists": status_lists}
+def bundle_claims(
+    issuer: str,
+    issued_at: int,
+    jwks: dict[str, Any],
+    status_lists: dict[str, str],
+    key_statements: list[str] | None = None,
+) -> dict[str, Any]:
+    claims = {"iss": issuer, "iat": issued_at, "jwks": jwks, "status_lists": status_lists}
+    if key_statements is not None:
+        claims["key_statements"] = key_statements  # verifiers.keychain: pin one registry key, follow the chain
+    return claims
 
 
 @dataclass(frozen=True, slots=True)

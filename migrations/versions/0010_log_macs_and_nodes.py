@@ -1,5 +1,6 @@
 """the access log's evidence: a MAC per entry, the tree's perfect subtrees for O(log n) proofs, an
-RFC 3161 token per checkpoint and per detached stamp, and witnesses' cosignatures
+RFC 3161 token per checkpoint and per detached stamp, witnesses' cosignatures, and the registry keys'
+statements (the key chain)
 
 Revision ID: 0010
 Revises: 0009
@@ -35,6 +36,8 @@ def upgrade():
         batch_op.add_column(sa.Column('timestamp_token', sa.Text(), nullable=True))
     with op.batch_alter_table('stamps') as batch_op:
         batch_op.add_column(sa.Column('timestamp_token', sa.Text(), nullable=True))
+    with op.batch_alter_table('seals') as batch_op:
+        batch_op.add_column(sa.Column('statement', sa.Text(), nullable=True))  # `flask setup` fills it in
     op.create_table(
         'log_nodes',
         sa.Column('level', sa.SmallInteger(), autoincrement=False, nullable=False),
@@ -77,5 +80,7 @@ def downgrade():
         batch_op.drop_column('timestamp_token')
     with op.batch_alter_table('stamps') as batch_op:
         batch_op.drop_column('timestamp_token')
+    with op.batch_alter_table('seals') as batch_op:
+        batch_op.drop_column('statement')
     with op.batch_alter_table('log_entries') as batch_op:
         batch_op.drop_column('mac')

@@ -108,27 +108,7 @@ def issue_seal_certificate(
             x509.NameAttribute(NameOID.COMMON_NAME, seal_name),
         ]
     )
-    ca_validity = (ca_certificate.not_valid_before_utc, ca_certificate.not_valid_after_utc)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(ca_certificate.subject)
-        .public_key(seal_key)
-        .serial_number(_serial(seal_key, not_before))
-        .not_valid_before(max(not_before, ca_validity[0]))
-        .not_valid_after(min(not_after, ca_validity[1]))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(SIGNING_USAGE, critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(seal_key), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_certificate.public_key()),  # type: ignore[arg-type]
-            critical=False,
-        )
-    )
-    if crl_url:
-        point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
-        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
-    return builder.sign(ca_key, _hash_for(ca_key))
+    return _end_entity(ca_key, ca_certificate, seal_key, subject, not_before, not_after, crl_url)
 
 
 def issue_tsa_certificate(
@@ -150,24 +130,40 @@ def issue_tsa_certificate(
             x509.NameAttribute(NameOID.COMMON_NAME, f"{name} Time-Stamping Authority"),
         ]
     )
+    time_stamping = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING])
+    return _end_entity(ca_key, ca_certificate, tsa_key, subject, not_before, not_after, crl_url, time_stamping)
+
+
+def _end_entity(
+    ca_key: PrivateKey,
+    ca_certificate: x509.Certificate,
+    key: PublicKey,
+    subject: x509.Name,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    crl_url: str | None,
+    purpose: x509.ExtendedKeyUsage | None = None,
+) -> x509.Certificate:
+    """A signing certificate under the CA, within the CA's validity, naming its revocation list."""
     ca_validity = (ca_certificate.not_valid_before_utc, ca_certificate.not_valid_after_utc)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca_certificate.subject)
-        .public_key(tsa_key)
-        .serial_number(_serial(tsa_key, not_before))
+        .public_key(key)
+        .serial_number(_serial(key, not_before))
         .not_valid_before(max(not_before, ca_validity[0]))
         .not_valid_after(min(not_after, ca_validity[1]))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(SIGNING_USAGE, critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(tsa_key), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_certificate.public_key()),  # type: ignore[arg-type]
             critical=False,
         )
     )
+    if purpose is not None:
+        builder = builder.add_extension(purpose, critical=True)
     if crl_url:
         point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
         builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)

@@ -92,25 +92,9 @@ class SealCertificates:
             not_after=not_after,
             crl_url=self.crl_url,
         )
-        tsa = Seal(
-            kid=signer.kid,
-            alg=signer.alg,
-            purpose=KeyPurpose.TSA,
-            department=None,
-            public_jwk=signer.public_jwk(),
-            status=KeyStatus.ACTIVE,
-            not_before=now,
-            not_after=not_after,
-            created_at=now,
-            name="Registry time-stamping authority",
-            certificate_pem=to_pem(certificate),
+        return self._own_key(
+            signer, KeyPurpose.TSA, "Registry time-stamping authority", certificate, now, not_after, actor=actor
         )
-        self.session.add(tsa)
-        self.session.flush()
-        AccessLog(self.session).record(
-            actor, [Event(Action.KEY_CREATE, reason=f"key {tsa.kid} (time-stamping authority)")]
-        )
-        return tsa
 
     def authority(self, policy: str) -> TimeStampAuthority:
         """The registry's own TSA; raise Unavailable (503 NO_TSA) before `flask setup` made it."""
@@ -140,25 +124,37 @@ class SealCertificates:
         signer = self.keystore.create()
         not_after = now.replace(year=now.year + CA_YEARS)
         root = make_root(signer.private_key, now - dt.timedelta(minutes=5), not_after)
-        ca = Seal(
+        return self._own_key(signer, KeyPurpose.CA, "Registry root CA", root, now, not_after, actor=actor)
+
+    def _own_key(
+        self,
+        signer: SoftwareSigner,
+        purpose: KeyPurpose,
+        name: str,
+        certificate: x509.Certificate,
+        now: dt.datetime,
+        not_after: dt.datetime,
+        *,
+        actor: Principal,
+    ) -> Seal:
+        """Store and log one of the registry's certified keys (its CA, its TSA)."""
+        row = Seal(
             kid=signer.kid,
             alg=signer.alg,
-            purpose=KeyPurpose.CA,
+            purpose=purpose,
             department=None,
             public_jwk=signer.public_jwk(),
             status=KeyStatus.ACTIVE,
             not_before=now,
             not_after=not_after,
             created_at=now,
-            name="Registry root CA",
-            certificate_pem=to_pem(root),
+            name=name,
+            certificate_pem=to_pem(certificate),
         )
-        self.session.add(ca)
+        self.session.add(row)
         self.session.flush()
-        AccessLog(self.session).record(
-            actor, [Event(Action.KEY_CREATE, reason=f"key {ca.kid} (certificate authority)")]
-        )
-        return ca
+        AccessLog(self.session).record(actor, [Event(Action.KEY_CREATE, reason=f"key {row.kid} ({name})")])
+        return row
 
     def root(self) -> x509.Certificate:
         """The CA's root certificate; raise Unavailable (NO_CA) if there is no CA."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import random
 import secrets
@@ -12,8 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from cryptography import x509
 from sqlalchemy import select
 
+from issuers.signing import SoftwareSigner, generate_private_key
+from issuers.tsa import TimeStampAuthority
+from issuers.x509ca import issue_tsa_certificate, make_root
 from registry.clients import hash_secret
 from registry.models import ApiClient, CertificateType, Department, db
 from registry.principals import OPERATOR
@@ -231,3 +236,14 @@ def scratch_schema(url: str, prefix: str) -> Iterator[str]:
         with engine.begin() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         engine.dispose()
+
+
+def time_stamping_authority(name: str, now: dt.datetime) -> tuple[TimeStampAuthority, x509.Certificate]:
+    """An RFC 3161 authority with a root of its own, valid around `now`: the TSA and the root."""
+    ca_key, key = generate_private_key(), SoftwareSigner(generate_private_key())
+    root = make_root(ca_key, now - dt.timedelta(days=1), now + dt.timedelta(days=3650))
+    certificate = issue_tsa_certificate(
+        ca_key, root, key.private_key.public_key(), name=name, not_before=now - dt.timedelta(days=1),
+        not_after=now + dt.timedelta(days=365),
+    )  # fmt: skip
+    return TimeStampAuthority(key, certificate), root

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from asn1crypto import tsp
 
-from issuers.signing import SoftwareSigner, generate_private_key
 from issuers.tsa import TimeStampAuthority, TimestampError, request_for, token_from_reply
-from issuers.x509ca import issue_tsa_certificate, make_root, to_pem
-from tests.factories import system_tool
+from issuers.x509ca import to_pem
+from tests.factories import system_tool, time_stamping_authority
 
 OPENSSL = system_tool("openssl", "openssl")
 NOW = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
@@ -21,15 +20,9 @@ NOW = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
 @pytest.fixture(scope="module")
 def authority(tmp_path_factory: pytest.TempPathFactory) -> tuple[TimeStampAuthority, Path]:
     folder = tmp_path_factory.mktemp("tsa")
-    ca_key, tsa = generate_private_key(), SoftwareSigner(generate_private_key())
-    root = make_root(ca_key, NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=3650))
-    certificate = issue_tsa_certificate(
-        ca_key, root, tsa.private_key.public_key(), name="Registry", not_before=NOW - dt.timedelta(days=1),
-        not_after=NOW + dt.timedelta(days=365),
-    )  # fmt: skip
+    tsa, root = time_stamping_authority("Registry", NOW)
     (folder / "ca.pem").write_text(to_pem(root))
-    (folder / "tsa.pem").write_text(to_pem(certificate))
-    return TimeStampAuthority(tsa, certificate), folder
+    return tsa, folder
 
 
 def openssl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -17,10 +17,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from issuers.signing import SoftwareSigner, generate_private_key
 from issuers.tsa import QUERY_TYPE, REPLY_TYPE, TimeStampAuthority
-from issuers.x509ca import issue_tsa_certificate, make_root, to_pem
-from tests.factories import World, system_tool
+from issuers.x509ca import to_pem
+from tests.factories import World, system_tool, time_stamping_authority
 from tests.registry.test_access_log import issue
 
 OPENSSL = system_tool("openssl", "openssl")
@@ -96,15 +95,9 @@ class _Authority(BaseHTTPRequestHandler):
 @pytest.fixture
 def external_tsa(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """Another authority, with its own root, served over HTTP on a loopback port."""
-    now = dt.datetime.now(dt.UTC)
-    ca_key, key = generate_private_key(), SoftwareSigner(generate_private_key())
-    root = make_root(ca_key, now - dt.timedelta(days=1), now + dt.timedelta(days=30))
-    certificate = issue_tsa_certificate(
-        ca_key, root, key.private_key.public_key(), name="City TSA", not_before=now - dt.timedelta(days=1),
-        not_after=now + dt.timedelta(days=30),
-    )  # fmt: skip
+    tsa, root = time_stamping_authority("City TSA", dt.datetime.now(dt.UTC))
     (tmp_path / "external-root.pem").write_text(to_pem(root))
-    handler = type("Handler", (_Authority,), {"tsa": TimeStampAuthority(key, certificate)})
+    handler = type("Handler", (_Authority,), {"tsa": tsa})
     server = HTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

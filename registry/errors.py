@@ -47,6 +47,12 @@ class PayloadTooLarge(RegistryError):
     title = "Payload too large"
 
 
+class UnsupportedMediaType(RegistryError):
+    status = 415
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    title = "Unsupported media type"
+
+
 class Conflict(RegistryError):
     status = 409
     code = "CONFLICT"

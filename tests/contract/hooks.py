@@ -10,6 +10,7 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import strategies as st
 
+from issuers.tsa import QUERY_TYPE, request_for
 from verifiers.codes import citizen_id_check, credit_code_check
 from verifiers.identifiers import CertificateId
 
@@ -55,3 +56,7 @@ schemathesis.openapi.format("credit-code", credit_codes)
 schemathesis.openapi.format("type-code", type_codes)
 schemathesis.openapi.format("e-license-identifier", identifiers)
 schemathesis.openapi.format("holder-document-number", resident_ids)
+
+
+# RFC 3161 requests for the time-stamping authority: DER TimeStampReqs for hashes of random data.
+schemathesis.openapi.media_type(QUERY_TYPE, st.binary(max_size=64).map(lambda data: request_for(data)[0]))

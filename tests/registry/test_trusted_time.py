@@ -142,3 +142,11 @@ def test_a_detached_stamp_carries_a_token_over_its_bytes(client: FlaskClient, wo
     assert "Verification: OK" in checked.stdout, checked.stdout + checked.stderr
     shown = client.get(f"/api/v1/stamps/{response.json['reference']}", headers=world.headers("issuer_a"))
     assert shown.json["timestamp_token"] == response.json["timestamp_token"]
+
+
+def test_a_request_must_be_a_timestamp_query_with_a_body(client: FlaskClient, world: World) -> None:
+    assert client.post("/api/v1/tsa").status_code == 415
+    empty = client.post("/api/v1/tsa", data=b"", headers={"Content-Type": QUERY_TYPE})
+    assert empty.status_code == 422 and empty.json["code"] == "TSA_REQUEST_REQUIRED"
+    as_json = client.post("/api/v1/tsa", json={"hash": "00"})
+    assert as_json.status_code == 415 and as_json.json["code"] == "UNSUPPORTED_MEDIA_TYPE"

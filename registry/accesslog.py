@@ -53,6 +53,7 @@ class Event:
 
 log = logging.getLogger(__name__)
 LEAF_FORMAT = 2
+TILE_WIDTH = 256  # hashes in a full tile (C2SP tlog-tiles)
 
 
 class EntryMac:
@@ -231,6 +232,27 @@ class AccessLog:
             # Another request signed this size first: theirs is as good as ours.
             return self.session.scalars(select(LogCheckpoint).where(LogCheckpoint.size == head.size)).one()
         return checkpoint
+
+    def tile(self, level: int, index: int, width: int) -> bytes:
+        """A C2SP tlog-tiles hash tile: `width` (1 to 256) consecutive hashes of perfect subtrees of height
+        8 * level, the first at `index` * 256; NotFound unless the log already holds all of them. A tile
+        never changes once it can be served, so it may be cached for ever."""
+        height, first = 8 * level, index * TILE_WIDTH
+        if not (0 <= level < 64 and 1 <= width <= TILE_WIDTH and index >= 0):
+            raise NotFound("no such tile", code="TILE_NOT_FOUND")
+        if first + width > self.size() >> height:
+            raise NotFound(f"the log has no tile {level}/{index} of width {width} yet", code="TILE_NOT_FOUND")
+        if height == 0:
+            query = select(LogEntry.leaf_hash).where(LogEntry.idx >= first, LogEntry.idx < first + width)
+            hashes = list(self.session.scalars(query.order_by(LogEntry.idx)))
+        else:
+            query = select(LogNode.hash).where(
+                LogNode.level == height, LogNode.idx >= first, LogNode.idx < first + width
+            )
+            hashes = list(self.session.scalars(query.order_by(LogNode.idx)))
+        if len(hashes) != width:
+            raise RuntimeError(f"the access log lacks hashes of tile {level}/{index}: run `flask audit verify`")
+        return b"".join(bytes.fromhex(h) for h in hashes)
 
     def stored_checkpoint(self, size: int) -> LogCheckpoint:
         """The checkpoint signed at `size`; raise NotFound if none was."""

@@ -32,6 +32,7 @@ LOG_ENDPOINTS = (
     "log.checkpoint",
     "log.checkpoint_at",
     "log.add_cosignature",
+    "log.tile",
     "tsa.timestamp",
 )
 TOKEN_ENDPOINT = "oauth.token"  # noqa: S105 (an endpoint name, not a secret)

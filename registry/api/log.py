@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from registry.accesslog import EntryFilter, InclusionProof
+from flask import Response
+
+from registry.accesslog import TILE_WIDTH, EntryFilter, InclusionProof
 from registry.api.auth import principal, requires
+from registry.api.documents import file_response
 from registry.api.parsing import RegistryBlueprint
 from registry.api.schemas.log import (
     CheckpointOut,
@@ -20,6 +24,7 @@ from registry.api.schemas.log import (
     InclusionArgs,
     InclusionOut,
 )
+from registry.errors import NotFound
 from registry.models import LogCosignature
 from registry.principals import HOLDER_ROLE
 from registry.vocabulary import Action, Role
@@ -47,6 +52,51 @@ def checkpoint() -> dict[str, Any]:
 def checkpoint_at(size: int) -> dict[str, Any]:
     """The checkpoint the registry signed at `size`, with the witnesses' cosignatures it has (public)."""
     return services().checkpoint(size)
+
+
+TILE_PATH = re.compile(r"((?:x\d{3}/)*)(\d{3})(?:\.p/([1-9]\d{0,2}))?")
+
+
+def tile_index_path(number: int) -> str:
+    """A tile index as C2SP tlog-tiles writes it: 3-digit groups, every one but the last prefixed x."""
+    groups = []
+    while True:
+        groups.append(f"{number % 1000:03d}")
+        number //= 1000
+        if number == 0:
+            break
+    return "/".join([f"x{g}" for g in reversed(groups[1:])] + [groups[0]])
+
+
+@blp.route("/log/tile/<int:level>/<path:index>", methods=["GET"])
+@blp.doc(
+    security=[],
+    parameters=[
+        {
+            "in": "path",
+            "name": "index",
+            "required": True,
+            "schema": {"type": "string", "pattern": r"^(x\d{3}/)*\d{3}(\.p/[1-9]\d{0,2})?$"},
+            "description": "the tile's index in 3-digit path elements, all but the last starting with x "
+            "(1234067 is x001/x234/067), then .p/<width> for a partial tile",
+        }
+    ],
+    **file_response("application/octet-stream", "the tile: its hashes, 32 bytes each"),
+)
+def tile(level: int, index: str) -> Response:
+    """A hash tile of the log's Merkle tree (C2SP tlog-tiles): enough for a client to compute any proof
+    itself. Immutable once served (public). Entry bundles are not served: entries are not public."""
+    found = TILE_PATH.fullmatch(index)
+    if found is None or (found.group(3) is not None and int(found.group(3)) > 255):
+        raise NotFound("no such tile path", code="TILE_NOT_FOUND")
+    number = int(found.group(1).replace("x", "").replace("/", "") + found.group(2))
+    if index.split(".p/")[0] != tile_index_path(number):
+        raise NotFound("tile indexes are written one way only (1234067 is x001/x234/067)", code="TILE_NOT_FOUND")
+    width = int(found.group(3)) if found.group(3) else TILE_WIDTH
+    data = services().access_log.tile(level, number, width)
+    response = Response(data, mimetype="application/octet-stream")
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 @blp.route("/log/cosignatures", methods=["POST"])

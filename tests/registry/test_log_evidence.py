@@ -11,13 +11,15 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from registry.accesslog import _row_values, entry_bytes
+from registry.accesslog import AccessLog, Event, _row_values, entry_bytes
 from registry.models import LogCheckpoint, LogEntry, LogHead, db
+from registry.principals import OPERATOR
+from registry.vocabulary import Action
 from tests.factories import World
 from tests.registry.test_access_log import audit, issue, raw_sql, tampered_log
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.logentry import leaf_of
-from verifiers.merkle import Frontier, InvalidProof, leaf_hash, verify_inclusion
+from verifiers.merkle import Frontier, InvalidProof, leaf_hash, node_hash, root_hash, verify_inclusion
 
 
 def rewrite_head_from_entries(app: Flask) -> None:
@@ -152,3 +154,31 @@ def test_a_holder_recomputes_every_leaf_from_what_the_api_shows_and_checks_its_p
         proof = mine["items"][0]["inclusion"]
         path = [bytes.fromhex(h) for h in proof["audit_path"]]
         verify_inclusion(proof["index"], signed.size, leaf_of(entry), path, signed.root_hash)
+
+
+def test_hash_tiles_rebuild_the_signed_root_and_never_change(client: FlaskClient, world: World, app: Flask) -> None:
+    """C2SP tlog-tiles: 300 entries are one full level-0 tile, a partial one of 44, and a partial level-1
+    tile of 1 (the hash of the first 256 leaves); together they give the checkpoint's signed root."""
+    with app.app_context():
+        log = AccessLog(db.session())
+        missing = 300 - log.size()
+        log.record(OPERATOR, [Event(Action.KEY_CREATE, reason=f"filler {i}") for i in range(missing)])
+        db.session.commit()
+    document = client.get("/api/v1/log/checkpoint").json
+    signed = verify_checkpoint(document["signed"], client.get("/.well-known/jwks.json").json)
+    assert signed.size == 300
+    full = client.get("/api/v1/log/tile/0/000")
+    assert full.status_code == 200 and len(full.get_data()) == 256 * 32
+    assert full.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    partial = client.get("/api/v1/log/tile/0/001.p/44").get_data()
+    upper = client.get("/api/v1/log/tile/1/000.p/1").get_data()
+    leaves = [full.get_data()[i : i + 32] for i in range(0, 256 * 32, 32)]
+    rest = [partial[i : i + 32] for i in range(0, 44 * 32, 32)]
+    assert upper == root_hash(leaves)  # a level-1 hash is the hash of the full tile below
+    assert node_hash(upper, root_hash(rest)) == signed.root_hash
+    # What the log does not hold yet, and paths written another way, are not served.
+    assert client.get("/api/v1/log/tile/0/001").status_code == 404  # not full yet
+    assert client.get("/api/v1/log/tile/0/001.p/45").status_code == 404
+    assert client.get("/api/v1/log/tile/0/x000/001.p/44").status_code == 404  # not the canonical path
+    assert client.get("/api/v1/log/tile/0/001.p/044").status_code == 404
+    assert client.get("/api/v1/log/tile/64/000.p/1").status_code == 404

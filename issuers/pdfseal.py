@@ -82,7 +82,20 @@ STAMP_DIFF_POLICY = StandardDiffPolicy(
     ),
 )
 # Parsing untrusted PDFs: what pyHanko raises on damaged input, beyond its own PdfError.
-_DAMAGED = (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError, EOFError)
+# (ArithmeticError: a number pyHanko cannot parse raises decimal.InvalidOperation, found by the fuzz test.)
+_DAMAGED = (
+    PdfError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    AssertionError,
+    EOFError,
+    ArithmeticError,
+    NotImplementedError,
+    RecursionError,
+)
 
 
 class PdfRejected(ValueError):

@@ -131,3 +131,13 @@ def fuzz(client: FlaskClient, world: World, count: int, seed: int) -> None:
             assert answer.status_code < 500, (path, answer.get_data(as_text=True)[:300])
     assert answers[("/api/v1/stamps/verify", 200)] == count, answers  # each answered check by check
     assert answers[("/api/v1/stamps", 201)] + answers[("/api/v1/stamps", 422)] == count, answers
+
+
+def test_a_number_pyhanko_cannot_parse_gets_a_code_not_a_500(client: FlaskClient, world: World) -> None:
+    """Found by the fuzz test: a mangled number in the signature dictionary raised decimal.InvalidOperation."""
+    pdf, _ = stamped_pdf(client, world)
+    assert b"/ByteRange [0 " in pdf
+    mangled = pdf.replace(b"/ByteRange [0 ", b"/ByteRange [-. ", 1)  # same length: every offset stays
+    result = verify(client, mangled)
+    assert result["valid"] is False and codes(result)["format"] in ("SIGNATURE_MALFORMED", "PDF_DAMAGED")
+    assert stamp(client, world, mangled).status_code == 422

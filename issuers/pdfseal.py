@@ -142,7 +142,7 @@ class LongTerm:
     def context(self) -> ValidationContext:
         return ValidationContext(
             trust_roots=[_der(self.root)],
-            crls=[asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER)) for c in self.crls],
+            crls=_asn1_crls(self.crls),
             allow_fetching=False,
         )
 
@@ -177,6 +177,10 @@ class _SealStampStyle(QRStampStyle):
     def create_stamp(self, writer: Any, box: Any, text_params: dict[str, Any]) -> QRStamp:
         url = text_params.pop("url")
         return _FixedMaskQRStamp(writer, style=self, url=url, text_params=text_params, box=box)
+
+
+def _asn1_crls(crls: list[x509.CertificateRevocationList]) -> list[asn1_crl.CertificateList]:
+    return [asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER)) for c in crls]
 
 
 def _der(certificate: x509.Certificate) -> asn1_x509.Certificate:
@@ -346,7 +350,7 @@ def renew_pdf(data: bytes, long_term: LongTerm) -> bytes:
     if not _signatures(reader):
         raise PdfRejected("NO_STAMP", "the PDF carries no signature to renew")
     context = long_term.context()
-    crls = [asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER)) for c in long_term.crls]
+    crls = _asn1_crls(long_term.crls)
     out = io.BytesIO(data)
     try:
         # The current revocation lists go in as they are, without validating anything as of now: a seal
@@ -391,7 +395,7 @@ def read_stamps(
     else:
         context = ValidationContext(
             trust_roots=[_der(root)],
-            crls=[asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER)) for c in crls],
+            crls=_asn1_crls(crls),
             revocation_mode="hard-fail",
             allow_fetching=False,
         )

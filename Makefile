@@ -27,11 +27,13 @@ run: venv
 	$(DEV) $(FLASK) run --host $(HOST) --port $(PORT)
 
 # System tools the tests use, from Debian: zbar (a QR reader that is not ours), chromium (page tests) and
-# poppler (pdfsig and pdftoppm check stamped PDFs).
+# poppler (pdfsig, pdftoppm, pdffonts and pdftotext check stamped and printed PDFs); and the font that
+# printed renditions embed (issuers/rendition.py), a file rather than a command.
 SYSTEM_TOOLS := zbarimg:zbar-tools chromium:chromium pdfsig:poppler-utils
 system-deps:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
+	test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || missing="$$missing fonts-wqy-microhei"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "installing$$missing"; apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing system packages: sudo apt-get install$$missing"; exit 1; fi; fi
@@ -69,6 +71,8 @@ bench: venv
 	$(BIN)/python -m bench.sharing
 	$(BIN)/python -m bench.stamps
 	$(BIN)/python -m bench.logproofs
+	$(BIN)/python -m bench.items
+	$(BIN)/python -m bench.archive
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

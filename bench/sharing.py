@@ -46,7 +46,7 @@ def main() -> None:
             svc.keys.create(None, actor=OPERATOR)
             svc.keys.create(issuer, actor=OPERATOR)
             ctype = make_type([issuer])
-            item = svc.policies.create_item("BENCH-001", "企业设立登记", actor=OPERATOR)
+            item = svc.service_items.create("BENCH-001", "企业设立登记", actor=OPERATOR)
             for agency in (agency_dept, other_dept):
                 svc.policies.create_policy(
                     agency.credit_code,

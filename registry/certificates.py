@@ -19,7 +19,7 @@ from issuers.holders import mask
 from issuers.signing import Signer
 from registry.accesslog import AccessLog, Event
 from registry.catalog import CatalogService, field_schema, to_claims
-from registry.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from registry.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
 from registry.keys import KeyService
 from registry.models import (
     Certificate,
@@ -279,6 +279,12 @@ class CertificateService:
             if hidden is not None:
                 error.subject = event(action, hidden)
             raise error
+        if certificate.disposed_at is not None:
+            gone = Gone(
+                f"certificate {identifier} was disposed of at the end of its retention", code="CERTIFICATE_DISPOSED"
+            )
+            gone.subject = event(action, certificate)
+            raise gone
         self.log.record(principal, [event(action, certificate)])
         return certificate
 
@@ -286,10 +292,10 @@ class CertificateService:
         """The QR code a holder shows: the compact form by default, or the SD-JWT with chosen disclosures."""
         certificate = self.get(identifier, principal, action=Action.CERTIFICATE_QR)
         if disclose:
-            unknown = disclose - {"holder_id", *certificate.fields}
+            unknown = disclose - {"holder_id", *certificate.live_fields()}
             if unknown:
                 raise ValidationFailed("no such fields", errors={"disclose": sorted(unknown)})
-            presented = sdjwt.present(certificate.signed_form, disclose)
+            presented = sdjwt.present(certificate.live_signed_form(), disclose)
         elif certificate.compact_form:
             presented = certificate.compact_form
         else:

@@ -17,6 +17,7 @@ from issuers.holders import HolderKind
 from issuers.keystore import write_atomically
 from issuers.sealimage import InvalidPicture
 from registry.accesslog import AccessLog
+from registry.archive.cli import archive_cli
 from registry.atrest import reseal
 from registry.errors import RegistryError
 from registry.keys import DEFAULT_SEAL_DAYS
@@ -301,15 +302,15 @@ def _field_list(text: str) -> list[str]:
 @_fail_on_registry_error
 def sharing_item_add(code: str, name: str) -> None:
     """Add the service item CODE called NAME."""
-    item = services().policies.create_item(code, name, actor=OPERATOR)
+    item = services().service_items.create(code, name, actor=OPERATOR)
     db.session.commit()
     click.echo(f"{item.code}  {item.name}")
 
 
 @sharing_cli.command("items")
 def sharing_items() -> None:
-    """List service items."""
-    for item in services().policies.list_items():
+    """List service items (those not retired)."""
+    for item in services().service_items.each():
         click.echo(f"{item.code}  {item.name}")
 
 
@@ -410,6 +411,7 @@ def init_app(app: Flask) -> None:
         certificates_cli,
         data_key_cli,
         stamps_cli,
+        archive_cli,
         setup,
     )
     for command in commands:

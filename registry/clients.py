@@ -75,7 +75,7 @@ class ClientService:
             client_id=client_id or f"cl_{secrets.token_hex(10)}",
             name=name,
             role=role,
-            department=department if role != Role.ADMIN else None,
+            department=department if role in (Role.ISSUER, Role.AGENCY) else None,
             secret_hash=hash_secret(secret),
         )
         self.session.add(client)

@@ -41,6 +41,12 @@ class NotFound(RegistryError):
     title = "Not found"
 
 
+class Gone(RegistryError):
+    status = 410
+    code = "GONE"
+    title = "Gone"
+
+
 class PayloadTooLarge(RegistryError):
     status = 413
     code = "PAYLOAD_TOO_LARGE"

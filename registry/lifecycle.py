@@ -19,7 +19,7 @@ from issuers.sdjwt import disclosed_values
 from registry.accesslog import AccessLog
 from registry.catalog import field_schema, to_claims
 from registry.certificates import CertificateService, IssueRequest, checked_identifier, event
-from registry.errors import Conflict, NotFound, ValidationFailed
+from registry.errors import Conflict, Gone, NotFound, ValidationFailed
 from registry.models import Certificate, utcnow
 from registry.principals import Principal
 from registry.statuslists import StatusLists
@@ -57,6 +57,10 @@ class LifecycleService:
             if other is not None:  # another department's: the refusal goes on its holder's record
                 error.subject = event(change, other)
             raise error
+        if certificate.disposed_at is not None:
+            raise Gone(
+                f"certificate {identifier} was disposed of at the end of its retention", code="CERTIFICATE_DISPOSED"
+            )
         status = certificate.status_at(utcnow())
         if status not in ALLOWED[change]:
             verb = change.partition(":")[2]
@@ -124,7 +128,7 @@ class LifecycleService:
                 continue
             status = old.status
             new = self._successor(
-                old, actor, Action.CERTIFICATE_REIDENTIFY, dict(old.fields), old.valid_from, old.valid_until
+                old, actor, Action.CERTIFICATE_REIDENTIFY, dict(old.live_fields()), old.valid_from, old.valid_until
             )
             if status == S.SUSPENDED:
                 new.status = S.SUSPENDED
@@ -149,7 +153,7 @@ class LifecycleService:
         request = IssueRequest(
             type_code=old.type.code,
             holder_kind=old.holder_kind,
-            holder_id=disclosed_values(old.signed_form)["holder_id"],
+            holder_id=disclosed_values(old.live_signed_form())["holder_id"],
             holder_name=old.holder_name,
             fields=values,
             valid_from=valid_from,
@@ -162,6 +166,7 @@ class LifecycleService:
             old.department, old.type, request, values, signer, now, ident.next_version(), slot, old
         )
         old.status, old.status_reason = S.SUPERSEDED, RevocationReason.SUPERSEDED
+        old.rendition_sha256 = None
         self.lists.changed(old.status_list)
         self.session.add(new := Certificate(**row))
         self.session.flush()
@@ -170,5 +175,6 @@ class LifecycleService:
 
     def _changed(self, actor: Principal, action: Action, certificate: Certificate, reason: str | None) -> None:
         self.lists.changed(certificate.status_list)
+        certificate.rendition_sha256 = None  # the printed status changed: the next rendition shows the new one
         self.session.flush()
         self.log.record(actor, [replace(event(action, certificate), reason=reason)])

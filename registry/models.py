@@ -27,7 +27,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
 
 from issuers.atrest import Cipher
-from registry.vocabulary import CertificateStatus, KeyStatus, StampStatus
+from registry.errors import Gone
+from registry.vocabulary import CertificateStatus, KeyStatus, RetentionEvent, StampStatus
 
 # The largest integer either database stores in an id or index column: a larger one names nothing.
 INT64_MAX = 2**63 - 1
@@ -229,14 +230,15 @@ class Certificate(Model):
     holder_id_masked: Mapped[str] = mapped_column(String(32))
     # Field values (personal ones among them) and the signed form (the holder's ID number is one of its
     # disclosures) are encrypted at rest: a copy of the database is not a copy of anyone's ID number.
-    fields: Mapped[dict[str, Any]] = mapped_column(Sealed("certificates.fields", as_json=True))
+    # Both are emptied (None) when the certificate is disposed of at the end of its retention.
+    fields: Mapped[dict[str, Any] | None] = mapped_column(Sealed("certificates.fields", as_json=True))
     valid_from: Mapped[dt.datetime]
     valid_until: Mapped[dt.datetime | None]
     status: Mapped[str] = mapped_column(String(16), default=CertificateStatus.VALID)
     status_reason: Mapped[str | None] = mapped_column(String(32))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
     seal_kid: Mapped[str] = mapped_column(String(64))
-    signed_form: Mapped[str] = mapped_column(Sealed("certificates.signed_form"))
+    signed_form: Mapped[str | None] = mapped_column(Sealed("certificates.signed_form"))
     # The core claims alone, signed by the same seal, small enough for a QR code (issuers.compact).
     compact_form: Mapped[str | None] = mapped_column(Text)
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -244,10 +246,26 @@ class Certificate(Model):
     # Empty only for certificates issued before status lists existed: verifiers fail those closed.
     status_list: Mapped[int | None] = mapped_column(ForeignKey("status_lists.id"))
     status_idx: Mapped[int | None]
+    # When its personal content was removed at the end of retention (registry.archive.retention).
+    disposed_at: Mapped[dt.datetime | None]
+    # The printable rendition, sealed by the department, in the document store (registry.archive.renditions).
+    rendition_sha256: Mapped[str | None] = mapped_column(String(64))
 
     type: Mapped[CertificateType] = relationship(lazy="joined", innerjoin=True)
     department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
     supersedes: Mapped[Certificate | None] = relationship(remote_side=[id])
+
+    def live_signed_form(self) -> str:
+        """The signed form; Gone for a certificate disposed of at the end of its retention."""
+        if self.signed_form is None:
+            raise Gone(f"certificate {self.identifier} was disposed of", code="CERTIFICATE_DISPOSED")
+        return self.signed_form
+
+    def live_fields(self) -> dict[str, Any]:
+        """The field values; Gone for a certificate disposed of at the end of its retention."""
+        if self.fields is None:
+            raise Gone(f"certificate {self.identifier} was disposed of", code="CERTIFICATE_DISPOSED")
+        return self.fields
 
     def status_at(self, now: dt.datetime) -> str:
         """The status as of `now`: the stored one, or expired for a valid certificate past its validity."""
@@ -359,14 +377,32 @@ class LogCosignature(Model):
 
 
 class ServiceItem(Model):
-    """An administrative service (affair) item, such as enterprise establishment registration."""
+    """An administrative service (affair) item, such as enterprise establishment registration, with its
+    filing parameters: which records it files, how long they are kept, and by when they must be filed.
+
+    An item files nothing unless it names certificate types or files documents; a type is filed under one
+    item at most. `retention_years` None is permanent retention.
+    """
 
     __tablename__ = "service_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("service_items.id"))
+    filing_types: Mapped[list[Any]] = mapped_column(default=list)  # certificate type codes
+    filing_documents: Mapped[bool] = mapped_column(default=False)  # documents stamped or handed over for it
+    retention_years: Mapped[int | None]
+    retention_event: Mapped[str] = mapped_column(String(16), default=RetentionEvent.ISSUE)
+    filing_deadline_days: Mapped[int] = mapped_column(default=30)
+    archive_category: Mapped[str | None] = mapped_column(String(32))
+    retired_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department | None] = relationship()
+    parent: Mapped[ServiceItem | None] = relationship(remote_side=[id])
 
 
 class SharingPolicy(Model):
@@ -473,3 +509,93 @@ class Stamp(Model):
     department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
 
     __table_args__ = (UniqueConstraint("status_list", "status_idx", name="uq_stamps_status_slot"),)
+
+
+class Document(Model):
+    """A document kept for filing: a PDF stamped for a service item that files documents, or one a business
+    system handed over. The bytes are in the document store (registry.archive.store), named by SHA-256."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(36), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    service_item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"), index=True)
+    stamp_id: Mapped[int | None] = mapped_column(ForeignKey("stamps.id"), unique=True)
+    title: Mapped[str | None] = mapped_column(String(500))
+    decided_at: Mapped[dt.datetime | None]  # the decision's date, for retention counted from the decision
+    deposited_by: Mapped[str] = mapped_column(String(64))
+    deposited_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    disposed_at: Mapped[dt.datetime | None]
+
+    department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
+    service_item: Mapped[ServiceItem] = relationship(lazy="joined", innerjoin=True)
+    stamp: Mapped[Stamp | None] = relationship()
+
+
+class Filing(Model):
+    """A record written into an archival package: which, where, when, and the package's digest.
+
+    Packages are grouped into series (department x service item x year); `ordinal` numbers a package within
+    its series from 1 without gaps, so a missing package shows.
+    """
+
+    __tablename__ = "filings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_kind: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[int]
+    identifier: Mapped[str] = mapped_column(String(96))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    service_item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"))
+    series: Mapped[str] = mapped_column(String(200))
+    ordinal: Mapped[int]
+    due_at: Mapped[dt.datetime]
+    deadline_at: Mapped[dt.datetime]  # by when it had to be filed (the item's deadline when it was filed)
+    filed_at: Mapped[dt.datetime]
+    package: Mapped[str] = mapped_column(String(400))  # the package's path under the export folder
+    package_sha256: Mapped[str] = mapped_column(String(64))  # SHA-256 of its tagmanifest-sha256.txt
+
+    __table_args__ = (
+        UniqueConstraint("record_kind", "record_id", name="uq_filings_record"),
+        UniqueConstraint("series", "ordinal", name="uq_filings_series_ordinal"),
+        Index("ix_filings_department_due", "department_id", "due_at"),
+    )
+
+
+class LegalHold(Model):
+    """A hold on one record, or on a whole series: while it is not lifted, nothing under it is disposed of."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_kind: Mapped[str | None] = mapped_column(String(16))
+    record_identifier: Mapped[str | None] = mapped_column(String(96), index=True)
+    series: Mapped[str | None] = mapped_column(String(200), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    placed_by: Mapped[str] = mapped_column(String(64))
+    placed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    lifted_by: Mapped[str | None] = mapped_column(String(64))
+    lifted_at: Mapped[dt.datetime | None]
+
+
+class Tombstone(Model):
+    """What remains of a disposed record: who, what and when, and the SHA-256 of each part removed."""
+
+    __tablename__ = "tombstones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_kind: Mapped[str] = mapped_column(String(16))
+    identifier: Mapped[str] = mapped_column(String(96), unique=True)
+    type_code: Mapped[str | None] = mapped_column(String(21))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    service_item_id: Mapped[int | None] = mapped_column(ForeignKey("service_items.id"))
+    dates: Mapped[dict[str, Any]]  # issued, valid from/until, filed, retention ended: ISO 8601 text
+    removed: Mapped[dict[str, Any]]  # part name -> SHA-256 (hex) of what was removed
+    disposed_by: Mapped[str] = mapped_column(String(64))
+    disposed_at: Mapped[dt.datetime]
+    authority: Mapped[str] = mapped_column(String(200))  # the disposal decision's reference

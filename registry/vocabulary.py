@@ -16,6 +16,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     ISSUER = "issuer"
     AGENCY = "agency"
+    ARCHIVIST = "archivist"  # files records into archival packages, holds and disposes of them
 
 
 class ActorKind(StrEnum):
@@ -24,6 +25,7 @@ class ActorKind(StrEnum):
     ADMIN = "admin"
     ISSUER = "issuer"
     AGENCY = "agency"
+    ARCHIVIST = "archivist"
     HOLDER = "holder"
     OPERATOR = "operator"  # someone at the server's command line
     ANONYMOUS = "anonymous"
@@ -63,6 +65,22 @@ class KeyPurpose(StrEnum):
     TSA = "tsa"  # the registry's time-stamping authority: signs RFC 3161 tokens, nothing else
 
 
+class RecordKind(StrEnum):
+    """What the archive files: a certificate, or a document stamped or handed over for a service item."""
+
+    CERTIFICATE = "certificate"
+    DOCUMENT = "document"
+
+
+class RetentionEvent(StrEnum):
+    """What a record's retention period counts from."""
+
+    ISSUE = "issue"  # the certificate's issue, the document's deposit
+    EXPIRY = "expiry"  # the end of the certificate's validity (a certificate without one is kept)
+    REVOCATION = "revocation"  # the certificate's revocation (one never revoked is kept)
+    DECISION = "decision"  # the decision date a document was handed over with (its deposit, if none)
+
+
 class Outcome(StrEnum):
     OK = "ok"
     REFUSED = "refused"
@@ -89,6 +107,8 @@ class Action(StrEnum):
     CONSENT_WITHDRAW = "consent:withdraw"
     CONSENT_LIST = "consent:list"
     SERVICE_ITEM_CREATE = "service_item:create"
+    SERVICE_ITEM_UPDATE = "service_item:update"
+    SERVICE_ITEM_RETIRE = "service_item:retire"
     SHARING_POLICY_CREATE = "sharing_policy:create"
     SHARING_POLICY_UPDATE = "sharing_policy:update"
     SHARING_STATS_READ = "sharing_stats:read"
@@ -96,6 +116,15 @@ class Action(StrEnum):
     STAMP_REVOKE = "stamp:revoke"
     STAMP_VERIFY = "stamp:verify"
     STAMP_RENEW = "stamp:renew"
+    CERTIFICATE_PRINT = "certificate:print"  # the printable rendition (PDF)
+    DOCUMENT_DEPOSIT = "document:deposit"  # a business system hands a document over for filing
+    DOCUMENT_READ = "document:read"
+    RECORD_FILE = "record:file"  # a record written into an archival package
+    RECORD_DISPOSE = "record:dispose"  # a record's personal content removed at the end of retention
+    RECORD_DUE_LIST = "record:due_list"
+    HOLD_PLACE = "hold:place"
+    HOLD_LIFT = "hold:lift"
+    FILING_STATS_READ = "filing_stats:read"
     KEY_CREATE = "key:create"
     KEY_RETIRE = "key:retire"
     KEY_COMPROMISE = "key:compromise"

@@ -7,12 +7,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.serialization import Encoding
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from issuers.keystore import Keystore
 from issuers.tsa import http_reply, timestamp_with
 from registry.accesslog import AccessLog, checkpoint_document
+from registry.archive.documents import DocumentService
+from registry.archive.export import Evidence, Exporter
+from registry.archive.records import FilingScope
+from registry.archive.renditions import RenditionService
+from registry.archive.retention import RetentionService
+from registry.archive.stats import FilingStatistics
+from registry.archive.store import DocumentStore
 from registry.catalog import CatalogService
 from registry.certificates import CertificateService
 from registry.clients import ClientService
@@ -20,6 +28,7 @@ from registry.dev_idp import DevIdentityProvider
 from registry.keys import KeyService
 from registry.lifecycle import LifecycleService
 from registry.models import db
+from registry.serviceitems import ServiceItemService
 from registry.sharing.consents import ConsentService
 from registry.sharing.grants import GrantService
 from registry.sharing.policies import PolicyService
@@ -110,6 +119,10 @@ class Services:
         return VerificationService(self.session, self.keys, self.runtime.status_lists, self.config["REGISTRY_ISSUER"])
 
     @cached_property
+    def service_items(self) -> ServiceItemService:
+        return ServiceItemService(self.session)
+
+    @cached_property
     def policies(self) -> PolicyService:
         return PolicyService(self.session, self.catalog)
 
@@ -135,6 +148,50 @@ class Services:
     def stamps(self) -> StampService:
         return StampService(
             self.session, self.keys, self.verification, self.config["REGISTRY_ISSUER"], tsa_reply=self.tsa_reply
+        )
+
+    @cached_property
+    def document_store(self) -> DocumentStore:
+        return DocumentStore(Path(self.config["REGISTRY_DOCUMENT_STORE"]))
+
+    @cached_property
+    def documents(self) -> DocumentService:
+        return DocumentService(self.session, self.document_store, self.stamps)
+
+    @cached_property
+    def renditions(self) -> RenditionService:
+        return RenditionService(self.session, self.document_store, self.stamps, self.config["REGISTRY_ISSUER"])
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        return RetentionService(self.session, self.document_store)
+
+    @cached_property
+    def filing_scope(self) -> FilingScope:
+        return FilingScope(self.session)
+
+    @cached_property
+    def filing_statistics(self) -> FilingStatistics:
+        return FilingStatistics(self.session)
+
+    def exporter(self) -> Exporter:
+        return Exporter(
+            self.session,
+            certs=self.keys.certs,
+            store=self.document_store,
+            rendition=self.renditions.sealed,
+            evidence=self.archive_evidence,
+        )
+
+    def archive_evidence(self) -> Evidence:
+        """What an export's packages carry to be checked offline: the bundle, the CA, its CRL, a checkpoint."""
+        certs = self.keys.certs
+        return Evidence(
+            bundle=self.verification.bundle(),
+            ca_pem=certs.root().public_bytes(Encoding.PEM),
+            crl_der=certs.crl().public_bytes(Encoding.DER),
+            checkpoint=self.checkpoint(),
+            origin=self.log_origin,
         )
 
     @cached_property

@@ -39,7 +39,20 @@ api = RegistryApi()
 
 
 def init_app(app: Flask) -> None:
-    from registry.api import catalog, certificates, clients, log, oauth, publication, sharing, stamps, tsa, verify
+    from registry.api import (
+        archive,
+        catalog,
+        certificates,
+        clients,
+        log,
+        oauth,
+        publication,
+        serviceitems,
+        sharing,
+        stamps,
+        tsa,
+        verify,
+    )
 
     app.config.update(
         API_TITLE="Electronic certificate and license registry",
@@ -68,9 +81,11 @@ def init_app(app: Flask) -> None:
         clients.blp,
         certificates.blp,
         log.blp,
+        serviceitems.blp,
         sharing.blp,
         stamps.blp,
         tsa.blp,
+        archive.blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

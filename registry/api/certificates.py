@@ -8,7 +8,7 @@ from flask import Response, request
 from flask.views import MethodView
 
 from registry.api.auth import principal, requires
-from registry.api.documents import IDENTIFIER_PARAMETER
+from registry.api.documents import IDENTIFIER_PARAMETER, file_response
 from registry.api.parsing import RegistryBlueprint
 from registry.api.schemas.certificates import (
     AmendIn,
@@ -193,4 +193,18 @@ def qr(args: dict[str, Any], identifier: str, fmt: str) -> Response:
         response.headers["X-Disclosure-Warning"] = (
             "this code carries the full ID number: everyone who scans it, and every server its link passes, sees it"
         )
+    return response
+
+
+@blp.route("/<identifier:identifier>/document.pdf", methods=["GET"], parameters=[IDENTIFIER_PARAMETER])
+@blp.doc(**file_response("application/pdf", "the printable rendition, sealed by the issuing department"))
+@requires(*READERS, action=Action.CERTIFICATE_PRINT)
+def printable(identifier: str) -> Response:
+    """The certificate as a printable PDF: its fields in Chinese and English, its QR code, sealed (PAdES) by
+    the issuing department (the holder, the issuing department, the admin). 410 CERTIFICATE_DISPOSED after
+    the end of its retention."""
+    certificate = services().certificates.get(identifier, principal(), action=Action.CERTIFICATE_PRINT)
+    response = Response(services().renditions.sealed(certificate, actor=principal()), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{certificate.serial}-v{certificate.version}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -1,4 +1,4 @@
-"""Sharing over HTTP: service items and policies (public to read, the admin changes them), sharing
+"""Sharing over HTTP: sharing policies (public to read, the admin changes them), sharing
 requests by relying agencies, holders' consents, and the paper-avoided statistics for the admin."""
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ from registry.api.schemas.sharing import (
     PolicyListArgs,
     PolicyOut,
     PolicyUpdate,
-    ServiceItemIn,
-    ServiceItemOut,
     ShareIn,
     ShareOut,
     StatsOut,
 )
-from registry.models import Consent, ServiceItem, SharingPolicy
+from registry.models import Consent, SharingPolicy
 from registry.principals import HOLDER_ROLE
 from registry.sharing.grants import ShareRequest, SharingResult
 from registry.vocabulary import Action, Role
@@ -31,23 +29,6 @@ from registry.wiring import services
 blp = RegistryBlueprint(
     "sharing", __name__, url_prefix="/api/v1", description="Cross-department sharing by service item"
 )
-
-
-@blp.route("/service-items")
-class ServiceItems(MethodView):
-    @blp.response(200, ServiceItemOut(many=True))
-    @blp.doc(security=[])
-    def get(self) -> list[ServiceItem]:
-        """List administrative service items (public)."""
-        return services().policies.list_items()
-
-    @requires(Role.ADMIN, action=Action.SERVICE_ITEM_CREATE)
-    @blp.arguments(ServiceItemIn)
-    @blp.response(201, ServiceItemOut)
-    def post(self, data: dict[str, Any]) -> ServiceItem:
-        """Add a service item (admin)."""
-        item = services().policies.create_item(data["code"], data["name"], actor=principal())
-        return item
 
 
 @blp.route("/sharing-policies")

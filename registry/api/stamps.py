@@ -4,16 +4,15 @@ the stamping department revokes (the CA and seal certificates are in `registry.a
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
-from flask import Request, Response, current_app, jsonify
-from werkzeug.datastructures import CombinedMultiDict, FileStorage
+from flask import Response, jsonify
+from werkzeug.datastructures import FileStorage
 
 from issuers.pdfseal import Placement
 from registry.api.auth import principal, requires
 from registry.api.documents import file_response
-from registry.api.parsing import RegistryBlueprint, RegistryParser
+from registry.api.parsing import UploadBlueprint, read_upload
 from registry.api.schemas.stamps import (
     StampCreated,
     StampForm,
@@ -22,49 +21,14 @@ from registry.api.schemas.stamps import (
     StampVerifyForm,
     StampVerifyOut,
 )
-from registry.errors import PayloadTooLarge, ValidationFailed
+from registry.errors import ValidationFailed
 from registry.models import Stamp
 from registry.qr import render
 from registry.stamps import DETACHED, PDF, StampRequest, stamp_url
 from registry.vocabulary import Action, Role
 from registry.wiring import services
 
-
-class _UploadParser(RegistryParser):
-    """webargs' Flask parser with one more location: a multipart body's fields and files together."""
-
-    # webargs declares the map as an instance attribute of str-or-callable values; it is read from the class.
-    __location_map__: ClassVar[dict[str, str | Callable[..., Any]]] = {  # type: ignore[misc]
-        "form_and_files": "load_form_and_files",
-        **RegistryParser.__location_map__,
-    }
-
-    def load_form_and_files(self, req: Request, schema: Any) -> Any:
-        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
-
-
-class _UploadBlueprint(RegistryBlueprint):
-    """A blueprint whose multipart endpoints take fields and files in one schema, described as one body."""
-
-    ARGUMENTS_PARSER = _UploadParser()
-    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING: ClassVar[dict[str, str]] = {
-        **RegistryBlueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
-        "form_and_files": "multipart/form-data",
-    }
-
-
-blp = _UploadBlueprint("stamps", __name__, url_prefix="/api/v1", description="Electronic seals on documents")
-
-
-def _read(upload: FileStorage | None) -> bytes | None:
-    """The uploaded file's bytes, refused with 413 above the configured limit."""
-    if upload is None:
-        return None
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    data: bytes = upload.read(limit + 1)
-    if len(data) > limit:
-        raise PayloadTooLarge(f"a document is at most {limit} bytes", code="FILE_TOO_LARGE")
-    return data
+blp = UploadBlueprint("stamps", __name__, url_prefix="/api/v1", description="Electronic seals on documents")
 
 
 def _kind(form: dict[str, Any], upload: FileStorage | None) -> str:
@@ -89,7 +53,7 @@ def stamp(form: dict[str, Any]) -> Any:
     caller = principal()
     department = services().catalog.get_department_of(caller)
     upload = form.get("file")
-    data = _read(upload)
+    data = read_upload(upload)
     kind = _kind(form, upload)
     if data is None and (kind == PDF or "sha256" not in form):
         raise ValidationFailed("send the file (or, for a detached stamp, its sha256)", code="FILE_REQUIRED")
@@ -101,7 +65,7 @@ def stamp(form: dict[str, Any]) -> Any:
         placement=Placement(form["page"], form["x"], form["y"], form["width"], form["height"]),
         service_item=form.get("service_item"),
     )
-    result = services().stamps.stamp(department, stamp_request, actor=caller)
+    result = services().documents.stamp(department, stamp_request, actor=caller)
     issuer = services().config["REGISTRY_ISSUER"]
     url = stamp_url(issuer, result.stamp.reference)
     if result.pdf is not None:
@@ -159,7 +123,7 @@ def verify_stamp(form: dict[str, Any]) -> dict[str, Any]:
     """Check a stamped PDF, or a file (or its SHA-256) with its detached stamp, check by check: format,
     document unchanged, signature, seal known and not compromised at stamping time, stamp not revoked
     (public, rate-limited with certificate verification)."""
-    data = _read(form.get("file"))
+    data = read_upload(form.get("file"))
     stamps = services().stamps
     if "stamp" in form:
         if data is None and "sha256" not in form:

@@ -27,7 +27,7 @@ class ConsentService:
         """The holder's active consent for the agency and item, made now unless there is one; (consent, created)."""
         ref = _holder_ref_of(holder)
         agency = self.catalog.get_department(agency_code)
-        item = self.policies.get_item(item_code)
+        item = self.policies.items.get(item_code)
         consent = self.find_active(ref, agency.id, item.id)
         if consent is not None:
             return consent, False

@@ -145,6 +145,7 @@ class GrantService:
                     Certificate.holder_ref == ref,
                     Certificate.type_id == policy.type_id,
                     status_condition(CertificateStatus.VALID, now),
+                    Certificate.disposed_at.is_(None),
                 )
                 .order_by(Certificate.id)
             )
@@ -168,7 +169,7 @@ class GrantService:
         signer = self.keys.signing_key(None)
         copies = []
         for certificate in certificates:
-            presented = sdjwt.present(certificate.signed_form, set(wanted))
+            presented = sdjwt.present(certificate.live_signed_form(), set(wanted))
             disclosures = presented.split("~")[1:-1]
             claims = formats.annotation_claims(
                 issuer=self.issuer,

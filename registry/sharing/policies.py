@@ -1,4 +1,4 @@
-"""Service items and sharing policies: which agency may fetch which fields of which type, for which item."""
+"""Sharing policies: which agency may fetch which fields of which type, for which service item."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 from registry.accesslog import AccessLog, Event
 from registry.catalog import CatalogService
 from registry.errors import Conflict, NotFound, ValidationFailed
-from registry.models import CertificateType, ServiceItem, SharingPolicy, utcnow
+from registry.models import CertificateType, SharingPolicy, utcnow
 from registry.principals import Principal
+from registry.serviceitems import ServiceItemService
 from registry.vocabulary import Action
 
 FULL_ID = "holder_id"  # the disclosure with the holder's full ID number; core claims carry it masked
@@ -17,33 +18,13 @@ MAX_COPY_VALIDITY_HOURS = 24 * 365
 
 
 class PolicyService:
-    """Service items and sharing policies, which the admin keeps."""
+    """Sharing policies, which the admin keeps."""
 
     def __init__(self, session: Session, catalog: CatalogService) -> None:
         self.session = session
         self.catalog = catalog
+        self.items = ServiceItemService(session)
         self.log = AccessLog(session)
-
-    def create_item(self, code: str, name: str, *, actor: Principal) -> ServiceItem:
-        if self.find_item(code) is not None:
-            raise Conflict(f"service item {code} exists", code="SERVICE_ITEM_EXISTS")
-        item = ServiceItem(code=code, name=name)
-        self.session.add(item)
-        self.session.flush()
-        self.log.record(actor, [Event(Action.SERVICE_ITEM_CREATE, service_item=code)])
-        return item
-
-    def find_item(self, code: str) -> ServiceItem | None:
-        return self.session.scalar(select(ServiceItem).where(ServiceItem.code == code))
-
-    def get_item(self, code: str) -> ServiceItem:
-        item = self.find_item(code)
-        if item is None:
-            raise NotFound(f"no service item {code}", code="SERVICE_ITEM_NOT_FOUND")
-        return item
-
-    def list_items(self) -> list[ServiceItem]:
-        return list(self.session.scalars(select(ServiceItem).order_by(ServiceItem.code)))
 
     def create_policy(
         self,
@@ -59,7 +40,7 @@ class PolicyService:
         """Let an agency fetch `fields` of a type for a service item; one active policy per triple."""
         agency = self.catalog.get_department(agency_code)
         ctype = self.catalog.get_type(type_code)
-        item = self.get_item(item_code)
+        item = self.items.get(item_code)
         checked = _checked_fields(ctype, fields)
         if self._active_policy(agency.id, ctype.id, item.id) is not None:
             raise Conflict("an active policy for this agency, type and service item exists", code="POLICY_EXISTS")

@@ -77,7 +77,7 @@ def test_items_and_policies_are_public_and_name_personal_fields(
     client: FlaskClient, world: World, shared: dict[str, Any]
 ) -> None:
     items = client.get("/api/v1/service-items").json
-    assert [i["code"] for i in items] == [ITEM]
+    assert [i["code"] for i in items["items"]] == [ITEM] and items["next"] is None
     client.patch(
         f"/api/v1/sharing-policies/{shared['policy']['id']}",
         json={"fields": ["company_name", "legal_representative", "holder_id"]},

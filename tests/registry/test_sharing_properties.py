@@ -59,7 +59,7 @@ def fixture(app: Flask) -> Fixture:
         svc.keys.create(issuer, actor=OPERATOR)
         agencies = [make_department(f"机关 {i}") for i in range(AGENCIES)]
         types = [make_type([issuer]).code for _ in range(TYPES)]
-        items = [svc.policies.create_item(f"ITEM-{i}", f"事项 {i}", actor=OPERATOR).code for i in range(ITEMS)]
+        items = [svc.service_items.create(f"ITEM-{i}", f"事项 {i}", actor=OPERATOR).code for i in range(ITEMS)]
         holders = [citizen_id() for _ in range(HOLDERS)]
         svc.certificates.issue(
             issuer,

@@ -29,7 +29,10 @@ class FieldSpec(Schema):
     personal = JsonBool(
         load_default=False, metadata={"description": "personal information: shared only where a policy names it"}
     )
-    label = ma.fields.String(validate=validate.Length(max=100))
+    label = ma.fields.String(validate=validate.Length(max=100), metadata={"description": "the label in Chinese"})
+    label_en = ma.fields.String(
+        validate=validate.Length(max=100), metadata={"description": "the label in English (printed renditions)"}
+    )
 
 
 class CertificateTypeIn(Schema):

@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, post_load, validate, validates_
 from issuers.holders import DOCUMENT_NAMES, HolderKind, holder_document
 from registry.api.documents import CREDIT_CODE_PATTERN, TYPE_CODE_PATTERN
 from registry.models import INT64_MAX
+from registry.serviceitems import CODE_PATTERN
 from verifiers.codes import validate_credit_code
 from verifiers.errors import InvalidCode
 from verifiers.identifiers import validate_type_code
@@ -70,7 +71,7 @@ def When(**kwargs: Any) -> ma.fields.AwareDateTime:
     return ma.fields.AwareDateTime(default_timezone=dt.UTC, **kwargs)
 
 
-SERVICE_ITEM_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", error="1-64 letters, digits, '.', '_', '-'")
+SERVICE_ITEM_CODE = validate.Regexp(CODE_PATTERN, error="1-64 letters, digits, '.', '_', '-'")
 
 
 class HolderRef(Schema):

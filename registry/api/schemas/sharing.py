@@ -1,4 +1,4 @@
-"""Schemas of the sharing blueprint: items, policies, requests and their copies, consents, statistics."""
+"""Schemas of the sharing blueprint: policies, requests and their copies, consents, statistics."""
 
 from __future__ import annotations
 
@@ -9,17 +9,6 @@ from marshmallow import Schema, validate
 
 from registry.api.schemas.common import SERVICE_ITEM_CODE, CreditCode, HolderRef, JsonBool, TypeCode, When
 from registry.sharing.policies import personal_fields
-
-
-class ServiceItemIn(Schema):
-    code = ma.fields.String(required=True, validate=SERVICE_ITEM_CODE, metadata={"example": "SH-ENT-EST-001"})
-    name = ma.fields.String(required=True, validate=validate.Length(1, 200))
-
-
-class ServiceItemOut(Schema):
-    code = ma.fields.String()
-    name = ma.fields.String()
-    created_at = When()
 
 
 class PolicyIn(Schema):

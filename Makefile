@@ -58,7 +58,7 @@ fmt: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# The API against its own OpenAPI description: schemathesis, every check, as admin, issuer, agency,
+# The API against its own OpenAPI description: schemathesis, every check, as admin, issuer, agency, archivist,
 # holder and anonymous, on a served registry with the demo world (about 4 minutes; CI runs it).
 contract: venv
 	$(BIN)/python -m tests.contract.run $(CONTRACT_ARGS)

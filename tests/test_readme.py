@@ -13,7 +13,13 @@ import pytest
 from tests.served import BIN, PROJECT, demo_registry
 
 # The sections that continue the walkthrough, in the README's order; the others show reference commands.
-RUN = ("Walkthrough", "QR codes and the verification page", "The offline verifier", "Electronic seals on documents")
+RUN = (
+    "Walkthrough",
+    "QR codes and the verification page",
+    "The offline verifier",
+    "Electronic seals on documents",
+    "The archive",
+)
 
 
 def sections() -> dict[str, str]:
@@ -67,7 +73,7 @@ def test_the_walkthrough_runs_as_written(served_registry: tuple[str, dict[str, s
 
     # The outputs the README shows, line by line and in order (`…` stands for text it leaves out).
     lines = [line.rstrip("\r") for line in out.splitlines()]
-    for title in ("The offline verifier", "Electronic seals on documents"):
+    for title in ("The offline verifier", "Electronic seals on documents", "The archive"):
         assert_in_order(promised_outputs(title), lines, base)
     # The QR sizes it states: the counter code's version exactly; the disclosed one is at the edge of two
     # versions (the status slot's digits and the port's vary its length by a few characters).

@@ -8,10 +8,16 @@
     certverify witness init --key witness.pem --name witness.example/w1
     certverify witness run https://registry.example --key witness.pem --name witness.example/w1 \
         --state witness.json --bundle bundle.json
+    certverify archive check <package | series folder | export folder>... [--json] [--trust-kid KID]
 
 `witness run` cosigns the registry's current checkpoint when it is consistent with the last one this
 witness saw (state file), hands the cosignature in, and exits 0; it exits 1 and cosigns nothing when
 the log forked, shrank or rewrote its history.
+
+`archive check` checks archival packages (BagIt bags of a record and its evidence) for the four
+properties of DA/T 70, authenticity, integrity, usability and security, and their series for gaps; it
+exits 0 when all hold, 1 when one does not, 2 when there is nothing to check. It needs the `archive`
+extra: pip install 'certificate-verifiers[archive]'.
 
 `check` prints every check and exits 0 when the certificate is valid, 1 when it is not, 2 when it
 could not check at all (no bundle, a bad bundle, unreadable input). `id` needs no bundle: it prints
@@ -21,12 +27,14 @@ an identifier's parts and exits 0 when it passes the national rule, 1 with the r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import sys
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from verifiers import witness
 from verifiers.bundle import dump_summary, read_bundle
@@ -34,9 +42,14 @@ from verifiers.errors import Check, InvalidBundle, InvalidCode, MalformedToken, 
 from verifiers.identifiers import ROOT, CertificateId
 from verifiers.verify import VerifiedCopy, Verifier
 
+if TYPE_CHECKING:
+    from verifiers.archive import ArchiveReport, Problem
+
 WARN_AGE = 24 * 3600  # without --max-age, an older bundle is used with a warning
 BUNDLE_PATH = "/api/v1/verifier-bundle"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
+# What the archive check's libraries log about a damaged package (with tracebacks) is in its report already.
+ARCHIVE_LIBRARY_LOGGERS = ("bagit", "pypdf", "pyhanko", "pyhanko_certvalidator")
 
 
 class UsageError(Exception):
@@ -235,6 +248,63 @@ def witness_run(
     return 0
 
 
+@contextlib.contextmanager
+def _quiet(names: Sequence[str]) -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def check_archive(paths: Sequence[Path], as_json: bool, trusted: Sequence[str]) -> int:
+    """Check archival packages and their series; print the report; 0 when every property of every one holds."""
+    try:
+        from verifiers import archive
+    except ImportError as e:
+        extra = "pip install 'certificate-verifiers[archive]'"
+        raise UsageError(f"checking archival packages needs the archive extra ({e.name} is missing): {extra}") from e
+    with _quiet(ARCHIVE_LIBRARY_LOGGERS):
+        try:
+            report = archive.ArchiveChecker(trusted).check(paths)
+        except archive.NoPackages as e:
+            raise UsageError(str(e)) from e
+    if as_json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_archive(report, pinned=bool(trusted))
+    return 0 if report.passed else 1
+
+
+def _print_problems(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        print(f"      {problem.file or '-'}  {problem.code}  {problem.message}")
+
+
+def _print_archive(report: ArchiveReport, pinned: bool) -> None:
+    for package in report.packages:
+        place = f"{package.ordinal} of {package.total or '?'}" if package.ordinal else "no ordinal"
+        print(f"{package.path}  (series {package.series or '?'}, {place})")
+        for name, problems in package.problems.items():
+            print(f"  {name:13} {'FAIL' if problems else 'PASS'}")
+            _print_problems(problems)
+    for series in report.series:
+        verdict = "FAIL" if series.problems else "PASS"
+        print(f"series {series.series}  {verdict}  ({len(series.packages)} package(s) checked)")
+        _print_problems(series.problems)
+    kids = sorted({p.bundle_kid for p in report.packages if p.bundle_kid})
+    if kids and not pinned:
+        print(f"bundles trusted on their own say (not pinned), signed by {', '.join(kids)}: pin with --trust-kid")
+    failed = sum(not p.passed for p in report.packages)
+    gaps = sum(not s.passed for s in report.series)
+    print(f"{len(report.packages)} package(s), {failed} failing; {len(report.series)} series, {gaps} failing")
+    print("ARCHIVE VALID" if report.passed else "ARCHIVE NOT VALID")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="certverify", description="Check registry certificates offline.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -272,6 +342,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--state", type=Path, required=True, help="where this witness keeps the last tree it saw")
     run.add_argument("--bundle", type=Path, default=Path("bundle.json"), help="the registry's keys (signed bundle)")
     run.add_argument("--trust-kid", action="append", default=[], help="accept bundles signed by this key only")
+    archiving = commands.add_parser("archive", help="archival packages").add_subparsers(
+        dest="archive_command", required=True
+    )
+    archive_check = archiving.add_parser(
+        "check", help="authenticity, integrity, usability and security of archival packages (DA/T 70)"
+    )
+    archive_check.add_argument("paths", nargs="+", type=Path, help="packages, series folders or export folders")
+    archive_check.add_argument("--json", action="store_true", help="print the report as one JSON document")
+    archive_check.add_argument(
+        "--trust-kid", action="append", default=[], help="accept bundles signed by this key only"
+    )
     args = parser.parse_args(argv)
     if args.command == "id":
         return check_identifier(args.identifier)
@@ -283,6 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return witness_init(args.key, args.name)
         if args.command == "witness":
             return witness_run(args.registry, args.key, args.name, args.state, args.bundle, args.trust_kid)
+        if args.command == "archive":
+            return check_archive(args.paths, args.json, args.trust_kid)
         if args.command == "stamp":
             return check_stamp(args.document, args.stamp, args.bundle, args.max_age, args.trust_kid)
         return check(args.presented, args.bundle, args.max_age, args.trust_kid, args.annotation, args.agency)

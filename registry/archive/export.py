@@ -10,6 +10,7 @@ filed twice. The package layout is `verifiers.archive`'s, which checks it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -32,7 +33,7 @@ from registry.archive.records import (
     retention_until,
 )
 from registry.archive.store import DocumentStore
-from registry.models import Certificate, CertificateType, Document, Filing, LogEntry, Seal, utcnow
+from registry.models import Certificate, CertificateType, Document, Filing, LogEntry, Seal, Stamp, utcnow
 from registry.principals import Principal
 from registry.sealcerts import SealCertificates
 from registry.vocabulary import Action, Outcome, RecordKind
@@ -241,11 +242,16 @@ class Exporter:
         self, certificate: Certificate, record: Record, evidence: Evidence
     ) -> tuple[dict[str, bytes], dict[str, Any], dt.datetime | None]:
         assert certificate.signed_form is not None, "a disposed certificate is never due"
-        seal = self.session.scalars(select(Seal).where(Seal.kid == certificate.seal_kid)).one()
+        rendition = self.rendition(certificate)
+        # The seal that signed the certificate, and the one that sealed its rendition: after a rotation,
+        # the department's newer seal.
+        sealed_by = self.session.scalar(
+            select(Stamp.seal_kid).where(Stamp.stamped_sha256 == hashlib.sha256(rendition).hexdigest()).limit(1)
+        )
         files = {
             "record/certificate.sd-jwt": certificate.signed_form.encode("ascii"),
-            "record/rendition.pdf": self.rendition(certificate),
-            "evidence/seal-chain.pem": self._chain(seal),
+            "record/rendition.pdf": rendition,
+            "evidence/seal-chain.pem": self._chains_of(certificate.seal_kid, sealed_by),
         }
         if certificate.compact_form:
             files["record/certificate-compact.jwt"] = certificate.compact_form.encode("ascii")
@@ -290,8 +296,7 @@ class Exporter:
             about.append(LogEntry.reason.like(f"stamp {stamp.reference} %"))
             if stamp.signed:
                 files["record/stamp.jwt"] = stamp.signed.encode("ascii")
-            seal = self.session.scalars(select(Seal).where(Seal.kid == stamp.seal_kid)).one()
-            files["evidence/seal-chain.pem"] = self._chain(seal)
+            files["evidence/seal-chain.pem"] = self._chains_of(stamp.seal_kid)
             stamp_described = {
                 "reference": stamp.reference,
                 "kind": stamp.kind,
@@ -316,10 +321,15 @@ class Exporter:
         }
         return files, described, document_retention_start(record.item, document)
 
-    def _chain(self, seal: Seal) -> bytes:
-        if seal.kid not in self._chains:
-            self._chains[seal.kid] = self.certs.chain(seal)[0].public_bytes(Encoding.PEM)
-        return self._chains[seal.kid]
+    def _chains_of(self, *kids: str | None) -> bytes:
+        """The seal certificates (PEM) of the seals named, each once."""
+        pem = b""
+        for kid in dict.fromkeys(k for k in kids if k):
+            if kid not in self._chains:
+                seal = self.session.scalars(select(Seal).where(Seal.kid == kid)).one()
+                self._chains[kid] = self.certs.chain(seal)[0].public_bytes(Encoding.PEM)
+            pem += self._chains[kid]
+        return pem
 
     def _entries(self, about: Any, actions: Sequence[Action]) -> list[dict[str, Any]]:
         rows = self.session.scalars(

@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -401,3 +402,98 @@ def test_the_holder_gets_the_printable_rendition_sealed_by_the_department(
     )
     again = client.get(f"/api/v1/certificates/{identifier}/document.pdf", headers=world.headers("holder"))
     assert again.data == response.data  # made once, kept
+
+
+def certverify_archive(*paths: Path, cwd: Path) -> tuple[int, dict[str, Any]]:
+    """`certverify archive check --json` in a fresh process that cannot import the registry or its issuers."""
+    script = (
+        "import sys; sys.modules['registry'] = sys.modules['issuers'] = None\n"
+        "from verifiers.cli import main\n"
+        "sys.exit(main(['archive', 'check', '--json', *sys.argv[1:]]))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")} | {"PYTHONPATH": str(PROJECT_ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", script, *map(str, paths)], env=env, cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    return done.returncode, json.loads(done.stdout)
+
+
+def failed_properties(report: dict[str, Any]) -> dict[str, set[str]]:
+    """Per package folder name, the properties that failed (with each problem's code), and the series' codes."""
+    failed = {
+        Path(p["path"]).name: {
+            f"{name}:{problem['code']}" for name, prop in p["properties"].items() for problem in prop["problems"]
+        }
+        for p in report["packages"]
+    }
+    failed["series"] = {f"integrity:{problem['code']}" for s in report["series"] for problem in s["problems"]}
+    return {name: codes for name, codes in failed.items() if codes}
+
+
+def test_exported_packages_pass_the_four_property_check_with_the_registry_gone(
+    durable: tuple[Flask, dict[str, str]], tmp_path: Path
+) -> None:
+    app, settings = durable
+    with app.app_context():
+        world = make_world()
+    configure_items(app, world)
+    client = app.test_client()
+    issue(client, world)
+    # The department's seal rotates: the certificate was signed by the old seal, its rendition by the new.
+    rotated = app.test_cli_runner().invoke(args=["seal", "rotate", world.dept_a])
+    assert rotated.exit_code == 0, rotated.output
+    stamp_for_item(client, world)
+    assert deposit(client, world).status_code == 201
+    out = tmp_path / "archive"
+    export(app, out)
+    # The registry is gone: its database, its keystore, its document store.
+    with app.app_context():
+        if db.engine.url.get_backend_name() == "sqlite":
+            db.engine.dispose()
+            Path(str(db.engine.url.database)).unlink()
+        else:
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    shutil.rmtree(settings["REGISTRY_KEYSTORE_DIR"])
+    shutil.rmtree(settings["REGISTRY_INSTANCE_PATH"])
+    for package in packages(out):
+        bagit.Bag(str(package)).validate()
+    code, report = certverify_archive(out, cwd=tmp_path)
+    assert code == 0, failed_properties(report)
+    assert report["passed"] and len(report["packages"]) == 3
+    assert all(all(p["passed"] for p in package["properties"].values()) for package in report["packages"])
+
+
+def test_a_changed_added_or_removed_file_and_a_dropped_package_are_caught(
+    app: Flask, client: FlaskClient, world: World, tmp_path: Path
+) -> None:
+    configure_items(app, world)
+    identifiers = [issue(client, world) for _ in range(4)]
+    out = tmp_path / "archive"
+    export(app, out)
+    series = out / f"{world.dept_a}-{ITEM}-{dt.datetime.now(dt.UTC).year}"
+    first, second, third, fourth = (series / f"certificate-{i}" for i in identifiers)
+    # One byte of the rendition: the manifest no longer matches (nor does the seal's signature).
+    rendition = first / "data/record/rendition.pdf"
+    data = bytearray(rendition.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    rendition.write_bytes(bytes(data))
+    # The holder's name in the metadata, re-bagged as a forger would: the manifests match, the signature does not.
+    metadata = second / "data/metadata.json"
+    described = json.loads(metadata.read_text())
+    described["record"]["holder"]["name"] = "李鬼"
+    metadata.write_text(json.dumps(described, ensure_ascii=False))
+    bagit.Bag(str(second)).save(manifests=True)
+    # A file added to the payload, and the third package dropped from the series.
+    (fourth / "data/record/notes.txt").write_text("added later")
+    shutil.rmtree(third)
+    code, report = certverify_archive(out, cwd=tmp_path)
+    assert code == 1
+    failed = failed_properties(report)
+    assert any(c.startswith("integrity:") for c in failed[first.name]), failed[first.name]  # and its signature fails
+    assert any(c.startswith("authenticity:") for c in failed[second.name]), failed[second.name]
+    assert not any(c.startswith("integrity:") for c in failed[second.name]), failed[second.name]
+    assert any(c.startswith("integrity:") for c in failed[fourth.name]), failed[fourth.name]
+    assert failed["series"], "the dropped package leaves a gap in its series"

@@ -57,7 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         status_lists=StatusListPublisher(app.config["REGISTRY_ISSUER"], app.config["REGISTRY_STATUS_LIST_TTL"]),
     )
 
-    from registry import api, cli, pages, ratelimit, security, transactions
+    from registry import api, cli, pages, ratelimit, security, transactions, web
 
     app.url_map.converters["int"] = Int64Converter
     app.url_map.converters["identifier"] = IdentifierConverter
@@ -66,7 +66,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     api.init_app(app)
     cli.init_app(app)
-    app.register_blueprint(pages.bp)
+    web.init_app(app)
+    web.page_blueprint(app, pages.bp)
     ratelimit.init_app(app)
     return app
 

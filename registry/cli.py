@@ -36,6 +36,7 @@ sharing_cli = AppGroup("sharing", help="Service items, sharing policies and pape
 certificates_cli = AppGroup("certificates", help="Certificates in bulk.")
 data_key_cli = AppGroup("data-key", help="The keys that encrypt personal data at rest.")
 stamps_cli = AppGroup("stamps", help="Stamped documents.")
+staff_cli = AppGroup("staff", help="Staff accounts: the people who sign in to the console and the desk.")
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -152,6 +153,21 @@ def client_create(name: str, role: str, department: str | None) -> None:
     client, secret = svc.clients.create(name, role, department_row, actor=OPERATOR)
     db.session.commit()
     click.echo(f"client_id={client.client_id}\nclient_secret={secret}")
+
+
+@staff_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--name", required=True, help="The person's name, as the access log shows it.")
+@click.option("--role", type=click.Choice(values(Role)), required=True)
+@click.option("--department", help="Credit code of the person's department (issuer, agency).")
+@click.password_option(help="At least 12 characters; asked for when not given.")
+@_fail_on_registry_error
+def staff_create(username: str, name: str, role: str, department: str | None, password: str) -> None:
+    """Create a staff account for the console (issuer) or the archivist's desk (archivist)."""
+    owner = services().catalog.get_department(department) if department else None
+    services().staff.create(username, name, role, owner, password, actor=OPERATOR)
+    db.session.commit()
+    click.echo(f"staff account {username} created ({role})")
 
 
 @idp_cli.command("mint-holder-token")
@@ -412,6 +428,7 @@ def init_app(app: Flask) -> None:
         data_key_cli,
         stamps_cli,
         archive_cli,
+        staff_cli,
         setup,
     )
     for command in commands:

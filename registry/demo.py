@@ -27,6 +27,10 @@ CLIENTS = (
     ("demo-tax-agency", "demo-tax-secret", "DEMO tax service system", Role.AGENCY, TAX[0]),
     ("demo-archivist", "demo-archivist-secret", "DEMO municipal archives", Role.ARCHIVIST, None),
 )
+STAFF = (  # username, password, name, role, department
+    ("demo-clerk", "demo-clerk-password", "王丽 (DEMO clerk)", Role.ISSUER, MARKET[0]),
+    ("demo-archivist", "demo-archivist-password", "陈静 (DEMO archivist)", Role.ARCHIVIST, None),
+)
 HOLDERS = (
     ("person", "11010519491231002X", "张三"),
     ("organization", "91310000MA1FL7XJ50", "上海示例科技有限公司"),
@@ -168,12 +172,16 @@ def load_demo(svc: Services) -> str:
         for client_id, secret, name, role, owner in CLIENTS:
             department = departments[owner] if owner else None
             svc.clients.create(name, role, department, actor=OPERATOR, client_id=client_id, secret=secret)
+        for username, password, name, role, owner in STAFF:
+            svc.staff.create(username, name, role, departments[owner] if owner else None, password, actor=OPERATOR)
         db.session.commit()
         loaded = "Loaded the DEMO world (made-up departments, types and clients; development only)."
     else:
         loaded = "The DEMO world is loaded."
     lines = [loaded, "API clients (client_id / client_secret):"]
     lines += [f"  {cid:22} {secret:22} {role:7} {code or ''}" for cid, secret, _, role, code in CLIENTS]
+    lines += ["Staff sign-in (/console/, /archive/; username / password):"]
+    lines += [f"  {user:22} {password:22} {role}" for user, password, _, role, _ in STAFF]
     base = svc.config["REGISTRY_ISSUER"]
     lines += [
         "Get a token:",

@@ -195,6 +195,24 @@ class ApiClient(Model):
     department: Mapped[Department | None] = relationship()
 
 
+class StaffAccount(Model):
+    """A named person of a department (or of the registry: admin, archivist) who signs in to the pages, so
+    that the access log names a person, not only a system. The password is kept as a scrypt hash."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # a Role, as an API client's
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department | None] = relationship()
+
+
 class StatusList(Model):
     """One numbered status list: which slot the next certificate gets, and a version bumped on every change.
 

@@ -33,6 +33,7 @@ from registry.sharing.consents import ConsentService
 from registry.sharing.grants import GrantService
 from registry.sharing.policies import PolicyService
 from registry.sharing.statistics import SharingStatistics
+from registry.staff import StaffService
 from registry.stamps import StampService
 from registry.statuslists import StatusListPublisher
 from registry.tokens import AccessTokens, IdentityProviderTrust
@@ -149,6 +150,10 @@ class Services:
         return StampService(
             self.session, self.keys, self.verification, self.config["REGISTRY_ISSUER"], tsa_reply=self.tsa_reply
         )
+
+    @cached_property
+    def staff(self) -> StaffService:
+        return StaffService(self.session)
 
     @cached_property
     def document_store(self) -> DocumentStore:

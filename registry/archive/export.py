@@ -104,6 +104,7 @@ class Exporter:
         progress: Callable[[int], None] | None = None,
     ) -> ExportReport:
         """File up to `limit` due records into `out`; `progress(n)` is called as each batch of n is filed."""
+        out.mkdir(parents=True, exist_ok=True)
         report = ExportReport(removed_partials=remove_partials(out) + self._undo_unrecorded(out))
         evidence = self.evidence()
         self.session.commit()  # the checkpoint the evidence signed is stored before any package names it

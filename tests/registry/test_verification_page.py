@@ -50,8 +50,17 @@ def look(url: str, tmp_path: Path) -> tuple[str, Image.Image]:
     return dom.stdout, Image.open(shot).convert("RGB")
 
 
+HEADER = (18, 58, 107)  # the site header's blue, above the verdict
+
+
 def banner_colour(image: Image.Image) -> tuple[int, int, int]:
-    return image.getpixel((PHONE[0] // 2, 30))  # type: ignore[return-value]
+    """The colour of the first broad band under the site header: the verdict banner."""
+    x = PHONE[0] // 2
+    for y in range(0, image.height, 4):
+        colour: tuple[int, int, int] = image.getpixel((x, y))  # type: ignore[assignment]
+        if not close(colour, HEADER) and max(colour) - min(colour) > 60:
+            return colour
+    return image.getpixel((x, 30))  # type: ignore[return-value]
 
 
 def close(colour: tuple[int, int, int], expected: tuple[int, int, int]) -> bool:

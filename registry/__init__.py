@@ -58,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     from registry import api, cli, pages, ratelimit, security, transactions, web
+    from registry.web import staff as staff_pages
 
     app.url_map.converters["int"] = Int64Converter
     app.url_map.converters["identifier"] = IdentifierConverter
@@ -68,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     web.init_app(app)
     web.page_blueprint(app, pages.bp)
+    web.page_blueprint(app, staff_pages.bp)
     ratelimit.init_app(app)
     return app
 

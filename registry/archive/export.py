@@ -92,7 +92,7 @@ class Exporter:
         self._chains: dict[str, bytes] = {}
 
     def due_count(self) -> int:
-        return sum(1 for _ in self.scope.unfiled())
+        return self.scope.count_unfiled()
 
     def run(
         self,

@@ -11,8 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from registry.models import Certificate, CertificateType, Department, Document, Filing, LogEntry, ServiceItem
@@ -63,35 +62,31 @@ class FilingScope:
         yield from self._unfiled_certificates(department_id)
         yield from self._unfiled_documents(department_id)
 
-    def _unfiled_certificates(self, department_id: int | None) -> Iterator[Record]:
+    def count_unfiled(self, *, department_id: int | None = None) -> int:
+        """How many records are due and not filed, counted by the database."""
+        total = 0
         by_type = self.items_by_type()
-        if not by_type:
-            return
-        type_ids = dict(
-            self.session.execute(
-                select(CertificateType.id, CertificateType.code).where(CertificateType.code.in_(by_type))
-            ).all()
-        )
-        # Only the columns the record needs: the sealed ones would be decrypted for nothing.
+        if by_type:
+            query = self._certificates(by_type, department_id).with_only_columns(Certificate.id)
+            total += self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        query = self._documents(department_id).with_only_columns(Document.id)
+        total += self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        return total
+
+    def _certificates(
+        self, by_type: dict[str, ServiceItem], department_id: int | None
+    ) -> Select[int, str, str, dt.datetime, Department]:
+        # Only the columns a record needs: the sealed ones would be decrypted for nothing.
         query = (
-            select(Certificate.id, Certificate.identifier, Certificate.type_id, Certificate.issued_at, Department)
+            select(Certificate.id, Certificate.identifier, CertificateType.code, Certificate.issued_at, Department)
+            .join(CertificateType, CertificateType.id == Certificate.type_id)
             .join(Department, Department.id == Certificate.department_id)
             .outerjoin(Filing, and_(Filing.record_kind == RecordKind.CERTIFICATE, Filing.record_id == Certificate.id))
-            .where(Certificate.type_id.in_(type_ids), Filing.id.is_(None), Certificate.disposed_at.is_(None))
+            .where(CertificateType.code.in_(by_type), Filing.id.is_(None), Certificate.disposed_at.is_(None))
         )
-        if department_id is not None:
-            query = query.where(Certificate.department_id == department_id)
-        after = 0
-        while True:
-            rows = self.session.execute(query.where(Certificate.id > after).order_by(Certificate.id).limit(BATCH)).all()
-            for cid, identifier, type_id, issued_at, department in rows:
-                item = by_type[type_ids[type_id]]
-                yield Record(RecordKind.CERTIFICATE, cid, identifier, department, item, issued_at)
-            if len(rows) < BATCH:
-                return
-            after = rows[-1][0]
+        return query if department_id is None else query.where(Certificate.department_id == department_id)
 
-    def _unfiled_documents(self, department_id: int | None) -> Iterator[Record]:
+    def _documents(self, department_id: int | None) -> Select[Document]:
         query = (
             select(Document)
             .join(ServiceItem, ServiceItem.id == Document.service_item_id)
@@ -99,8 +94,24 @@ class FilingScope:
             .where(ServiceItem.filing_documents.is_(True), ServiceItem.retired_at.is_(None))
             .where(Filing.id.is_(None), Document.disposed_at.is_(None))
         )
-        if department_id is not None:
-            query = query.where(Document.department_id == department_id)
+        return query if department_id is None else query.where(Document.department_id == department_id)
+
+    def _unfiled_certificates(self, department_id: int | None) -> Iterator[Record]:
+        by_type = self.items_by_type()
+        if not by_type:
+            return
+        query = self._certificates(by_type, department_id)
+        after = 0
+        while True:
+            rows = self.session.execute(query.where(Certificate.id > after).order_by(Certificate.id).limit(BATCH)).all()
+            for cid, identifier, type_code, issued_at, department in rows:
+                yield Record(RecordKind.CERTIFICATE, cid, identifier, department, by_type[type_code], issued_at)
+            if len(rows) < BATCH:
+                return
+            after = rows[-1][0]
+
+    def _unfiled_documents(self, department_id: int | None) -> Iterator[Record]:
+        query = self._documents(department_id)
         after = 0
         while True:
             rows = list(self.session.scalars(query.where(Document.id > after).order_by(Document.id).limit(BATCH)))

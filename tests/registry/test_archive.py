@@ -116,7 +116,7 @@ def test_due_records_become_valid_bagit_packages_with_their_evidence(
     assert deposit(client, world).status_code == 201
     out = tmp_path / "archive"
     result = export(app, out)
-    assert "filed 4 records" in result.output
+    assert "4 records due and not filed" in result.output and "filed 4 records" in result.output
     found = packages(out)
     assert len(found) == 4
     for package in found:

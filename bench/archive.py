@@ -25,17 +25,16 @@ def rate(count: int, seconds: float) -> str:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    from bench.common import registry_settings
+    from bench.common import business_licences, registry_settings
     from issuers.rendition import render
     from registry import create_app
     from registry.accesslog import init_log
     from registry.archive.package import PackageContents, write_package
-    from registry.certificates import IssueRequest
     from registry.models import Certificate, Department, ServiceItem, db
     from registry.principals import OPERATOR, Principal
     from registry.stamps import PDF, StampRequest
     from registry.wiring import services
-    from tests.factories import citizen_id, make_department, make_type
+    from tests.factories import make_department, make_type
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -62,20 +61,7 @@ def main() -> None:
                 )
             issuer = Principal(role="issuer", client_id="bench", department_id=department.id)
             db.session.commit()
-            requests = [
-                IssueRequest(
-                    type_code=ctype.code,
-                    holder_kind="person",
-                    holder_id=citizen_id(),
-                    holder_name="王小明",
-                    fields={
-                        "company_name": "上海示例科技有限公司",
-                        "legal_representative": "王小明",
-                        "established_on": "2021-03-04",
-                    },
-                )
-                for _ in range(100)
-            ]
+            requests = business_licences(ctype.code, 100)
             for _ in range(0, 2 * n, 100):
                 services().certificates.issue(db.session.get_one(Department, department.id), requests, actor=issuer)
                 db.session.commit()

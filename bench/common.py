@@ -7,6 +7,7 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROUNDS = 3
 
@@ -33,3 +34,27 @@ def registry_settings(workdir: Path, database: str, **overrides: str) -> dict[st
         "REGISTRY_LOG_LEVEL": "WARNING",
         **overrides,
     }
+
+
+def business_licences(type_code: str, count: int) -> list[Any]:
+    """`count` issue requests for a business-licence-like type (tests.factories.make_type's fields)."""
+    from registry.certificates import IssueRequest
+    from tests.factories import citizen_id
+
+    return [
+        IssueRequest(
+            type_code=type_code,
+            holder_kind="person",
+            holder_id=citizen_id(),
+            holder_name="王小明",
+            fields={
+                "company_name": "上海示例科技有限公司",
+                "legal_representative": "王小明",
+                "registered_capital": 1000000,
+                "established_on": "2021-03-04",
+                "employees": 42,
+                "listed": False,
+            },
+        )
+        for _ in range(count)
+    ]

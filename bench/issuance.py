@@ -22,7 +22,7 @@ from unittest import mock
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from bench.common import ROUNDS, median_rate, registry_settings
+from bench.common import ROUNDS, business_licences, median_rate, registry_settings
 
 BATCH = 1000
 
@@ -58,11 +58,10 @@ def main() -> None:
     from issuers.signing import jws_encode
     from registry import create_app
     from registry.accesslog import AccessLog, init_log
-    from registry.certificates import IssueRequest
     from registry.models import Certificate, db
     from registry.principals import OPERATOR, Principal
     from registry.wiring import services
-    from tests.factories import citizen_id, make_department, make_type
+    from tests.factories import make_department, make_type
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -77,23 +76,7 @@ def main() -> None:
             code = department.credit_code
             issuer = Principal(role="issuer", client_id="bench", department_id=department.id)
             db.session.commit()
-            requests = [
-                IssueRequest(
-                    type_code=ctype.code,
-                    holder_kind="person",
-                    holder_id=citizen_id(),
-                    holder_name="王小明",
-                    fields={
-                        "company_name": "上海示例科技有限公司",
-                        "legal_representative": "王小明",
-                        "registered_capital": 1000000,
-                        "established_on": "2021-03-04",
-                        "employees": 42,
-                        "listed": False,
-                    },
-                )
-                for _ in range(BATCH)
-            ]
+            requests = business_licences(ctype.code, BATCH)
 
             def service(count: int) -> None:
                 for done in range(0, count, BATCH):

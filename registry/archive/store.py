@@ -7,11 +7,10 @@ hashes the bytes again and refuses a file that is not what its name says.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
 
+from issuers.keystore import write_atomically
 from registry.errors import RegistryError
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -40,17 +39,7 @@ class DocumentStore:
         path = self._path(sha256)
         if path.exists():
             return sha256
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, aside = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(aside, path)
-        except BaseException:
-            Path(aside).unlink(missing_ok=True)
-            raise
+        write_atomically(path, data)
         return sha256
 
     def get(self, sha256: str) -> bytes:

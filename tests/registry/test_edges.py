@@ -76,10 +76,12 @@ def test_a_limiter_whose_storage_is_down_answers_503_not_500(
         for response in (
             client.post("/api/v1/verify", json={"token": "x"}),
             client.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=("a", "b")),
-            client.get("/v/x"),
         ):
             assert response.status_code == 503
             assert response.json["code"] == "RATE_LIMIT_UNAVAILABLE" and response.headers["Retry-After"] == "30"
+        page = client.get("/v/x")  # a page answers with a page
+        assert page.status_code == 503 and page.mimetype == "text/html" and page.headers["Retry-After"] == "30"
+        assert "RATE_LIMIT_UNAVAILABLE" in page.get_data(as_text=True)
 
 
 def test_behind_a_trusted_proxy_each_client_address_has_its_own_budget(

@@ -74,10 +74,13 @@ def _protect_pages(app: Flask) -> None:
         if not is_page_request():
             return
         idle = app.config["REGISTRY_SESSION_IDLE"]
-        now = int(time.time())
-        if session and now - int(session.get(SESSION_SEEN, now)) > idle:
+        if session and int(time.time()) - int(session.get(SESSION_SEEN, 0)) > idle:
             session.clear()
-        if session:
-            session[SESSION_SEEN] = now
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()
+
+    @app.after_request
+    def stamp_session(response: Response) -> Response:
+        if is_page_request() and session:
+            session[SESSION_SEEN] = int(time.time())  # this use of the session restarts the idle clock
+        return response

@@ -116,6 +116,7 @@ class LifecycleService:
             self.session.scalars(
                 select(Certificate)
                 .where(Certificate.id > after, Certificate.status.in_([S.VALID, S.SUSPENDED]))
+                .where(Certificate.disposed_at.is_(None))
                 .order_by(Certificate.id)
                 .limit(limit)
                 .with_for_update(of=Certificate)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from registry.accesslog import AccessLog, Event
 from registry.errors import RegistryError
-from registry.models import Certificate, Consent, LogEntry, Stamp
+from registry.models import Certificate, Consent, Document, LogEntry, Stamp
 from registry.principals import ANONYMOUS, Principal
 from registry.vocabulary import Action, Outcome
 
@@ -54,6 +54,9 @@ def subject_of_path(session: Session, path: Mapping[str, Any]) -> Event | None:
         stamp = session.scalar(select(Stamp).where(Stamp.reference == path["reference"]))
         if stamp is not None:
             return Event(None, subject_department_id=stamp.department_id, reason=f"stamp {stamp.reference}")
+        document = session.scalar(select(Document).where(Document.reference == path["reference"]))
+        if document is not None:
+            return Event(None, subject_department_id=document.department_id, reason=f"document {document.reference}")
     return None
 
 

@@ -575,6 +575,15 @@ def read_csv(data: bytes) -> tuple[list[Row], list[Rejection]]:
         start, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in record):
             continue
+        if any("\n" in cell or "\r" in cell for cell in record):
+            # No value spans lines: a quote left open swallowed the lines after it, which are named here.
+            end = reader.line_num
+            why = f"a quote is not closed: lines {start} to {end} were read as one row, and none of them was stored"
+            rejected.append(Rejection(start, "CSV_QUOTE", why))
+            continue
+        if any(ord(char) < 32 and char != "\t" for cell in record for char in cell):
+            rejected.append(Rejection(start, "CONTROL_CHARACTER", "the row holds a control character"))
+            continue
         try:
             row = _row(start, record, column, len(header))
             if row.code in first_line:

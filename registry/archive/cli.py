@@ -55,6 +55,10 @@ def export(out: Path, limit: int | None, batch: int) -> None:
     if report.removed_partials:
         click.echo(f"removed {report.removed_partials} half-written packages of an interrupted export", err=True)
     click.echo(f"filed {report.filed} records")
+    for identifier, why in report.failed:
+        click.echo(f"NOT FILED {identifier}: {why}", err=True)
+    if report.failed:
+        raise click.ClickException(f"{len(report.failed)} record(s) could not be filed; the others were")
 
 
 @archive_cli.command("due")
@@ -88,7 +92,8 @@ def dispose(authority: str, records: tuple[str, ...]) -> None:
         raise _fail(e) from e
     db.session.commit()
     for tombstone in report.disposed:
-        click.echo(f"disposed of {tombstone.record_kind} {tombstone.identifier}")
+        package, digest = tombstone.removed["package"].split(" ")
+        click.echo(f"disposed of {tombstone.record_kind} {tombstone.identifier}; destroy package {package} ({digest})")
     for identifier, code, reason in report.refused:
         click.echo(f"kept {identifier}: {code}: {reason}", err=True)
     click.echo(f"disposed of {len(report.disposed)} records, kept {len(report.refused)}")

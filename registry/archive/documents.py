@@ -59,11 +59,13 @@ class DocumentService:
         A detached stamp for such an item needs the file itself: a hash alone cannot be filed.
         """
         item = self._filing_item(request.service_item)
-        if item is not None and request.data is None:
-            raise ValidationFailed(
-                f"service item {item.code} files its documents: send the file, not only its hash",
-                code="FILE_REQUIRED_FOR_FILING",
-            )
+        if item is not None:
+            if request.data is None:
+                raise ValidationFailed(
+                    f"service item {item.code} files its documents: send the file, not only its hash",
+                    code="FILE_REQUIRED_FOR_FILING",
+                )
+            _check_pdf(request.data)
         result = self.stamps.stamp(department, request, actor=actor)
         if item is not None:
             kept = result.pdf if result.pdf is not None else request.data
@@ -79,10 +81,9 @@ class DocumentService:
                 f"service item {handover.service_item} does not exist or files no documents",
                 code="ITEM_FILES_NO_DOCUMENTS",
             )
-        try:
-            open_pdf(handover.data)
-        except PdfRejected as e:
-            raise ValidationFailed(f"only PDF documents are filed: {e.detail}", code=e.code) from None
+        if handover.decided_at is not None and handover.decided_at > utcnow() + dt.timedelta(days=1):
+            raise ValidationFailed("a decision date cannot be in the future", errors={"decided_at": ["in the future"]})
+        _check_pdf(handover.data)
         request = StampRequest(kind=DETACHED, document_name=handover.name, data=handover.data, service_item=item.code)
         result = self.stamps.stamp(department, request, actor=actor)
         return self._keep(
@@ -153,6 +154,14 @@ class DocumentService:
         if document.disposed_at is not None:
             raise NotFound(f"document {reference} was disposed of", code="DOCUMENT_DISPOSED")
         return document, self.store.get(document.sha256)
+
+
+def _check_pdf(data: bytes) -> None:
+    """Only PDFs are filed: an archive must be able to open what it keeps (DA/T 70 usability)."""
+    try:
+        open_pdf(data)
+    except PdfRejected as e:
+        raise ValidationFailed(f"only PDF documents are filed: {e.detail}", code=e.code) from None
 
 
 def document_event(action: Action, document: Document, reason: str | None = None) -> Event:

@@ -9,18 +9,21 @@ filed twice. The package layout is `verifiers.archive`'s, which checks it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry.accesslog import AccessLog, Event
@@ -33,14 +36,17 @@ from registry.archive.records import (
     retention_until,
 )
 from registry.archive.store import DocumentStore
+from registry.errors import Conflict, RegistryError
 from registry.models import Certificate, CertificateType, Document, Filing, LogEntry, Seal, Stamp, utcnow
 from registry.principals import Principal
 from registry.sealcerts import SealCertificates
 from registry.vocabulary import Action, Outcome, RecordKind
 from verifiers.logentry import FIELDS
 
+log = logging.getLogger(__name__)
 BATCH = 50
 JOURNAL = ".export-journal"  # the packages of the batch being written, until it is recorded
+LOCK = ".export-lock"  # held by the export writing into the folder
 LIFECYCLE = (
     Action.CERTIFICATE_ISSUE,
     Action.CERTIFICATE_SUSPEND,
@@ -69,6 +75,7 @@ class ExportReport:
     filed: int = 0
     removed_partials: int = 0
     packages: list[Path] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # identifier, why it was not filed
 
 
 class Exporter:
@@ -103,8 +110,24 @@ class Exporter:
         batch: int = BATCH,
         progress: Callable[[int], None] | None = None,
     ) -> ExportReport:
-        """File up to `limit` due records into `out`; `progress(n)` is called as each batch of n is filed."""
+        """File up to `limit` due records into `out`; `progress(n)` is called as each batch of n is filed.
+
+        One export at a time writes into a folder (a lock file; Conflict EXPORT_RUNNING otherwise). A record
+        that cannot be packaged (its stored document damaged, say) is reported in `failed` and left unfiled;
+        the others are filed.
+        """
         out.mkdir(parents=True, exist_ok=True)
+        with _exclusive(out / LOCK):
+            return self._run(out, actor, limit, batch, progress)
+
+    def _run(
+        self,
+        out: Path,
+        actor: Principal,
+        limit: int | None,
+        batch: int,
+        progress: Callable[[int], None] | None,
+    ) -> ExportReport:
         report = ExportReport(removed_partials=remove_partials(out) + self._undo_unrecorded(out))
         evidence = self.evidence()
         self.session.commit()  # the checkpoint the evidence signed is stored before any package names it
@@ -113,9 +136,15 @@ class Exporter:
         for record in self.scope.unfiled():
             if limit is not None and report.filed + len(pending) >= limit:
                 break
-            ordinal = ordinals[record.series] = ordinals.get(record.series) or self._last_ordinal(record.series)
+            ordinal = ordinals.get(record.series) or self._last_ordinal(record.series)
+            try:
+                with self.session.begin_nested():  # a rendition sealed for a record that fails is undone too
+                    contents = self.contents(record, ordinal + 1, evidence)
+            except (RegistryError, ValueError) as e:
+                log.error("%s %s was not filed: %s", record.kind, record.identifier, e)
+                report.failed.append((record.identifier, str(e)))
+                continue
             ordinals[record.series] = ordinal + 1
-            contents = self.contents(record, ordinal + 1, evidence)
             with (out / JOURNAL).open("a", encoding="utf-8") as journal:
                 journal.write(f"{record.series}/{contents.name}\n")
             written = write_package(contents, out / record.series)
@@ -353,37 +382,54 @@ class Exporter:
         return _json({"origin": evidence.origin, "checkpoint": evidence.checkpoint["signed"], "entries": shown})
 
     def _series_total(self, record: Record) -> int | None:
-        """T of the series' Bag-Count once the series is closed (its year is over, so nothing joins it); None
-        while it is open."""
+        """T of the series' Bag-Count once the series is closed (its year is over): the packages it holds and
+        the records of that year still to file into it. None ("?") while the year is open."""
         year = record.due_at.year
         if year >= utcnow().year:
             return None
         start, end = dt.datetime(year, 1, 1, tzinfo=dt.UTC), dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC)
-        total = 0
+        filed = self.session.scalar(select(func.count(Filing.id)).where(Filing.series == record.series)) or 0
+        unfiled = 0
         if record.item.filing_types:
-            total += (
+            unfiled += (
                 self.session.scalar(
                     select(func.count(Certificate.id))
                     .join(CertificateType, CertificateType.id == Certificate.type_id)
-                    .where(CertificateType.code.in_(record.item.filing_types))
-                    .where(Certificate.department_id == record.department.id)
+                    .outerjoin(
+                        Filing, and_(Filing.record_kind == RecordKind.CERTIFICATE, Filing.record_id == Certificate.id)
+                    )
+                    .where(CertificateType.code.in_(record.item.filing_types), Filing.id.is_(None))
+                    .where(Certificate.department_id == record.department.id, Certificate.disposed_at.is_(None))
                     .where(Certificate.issued_at >= start, Certificate.issued_at < end)
                 )
                 or 0
             )
         if record.item.filing_documents:
-            total += (
+            unfiled += (
                 self.session.scalar(
-                    select(func.count(Document.id)).where(
-                        Document.service_item_id == record.item.id,
-                        Document.department_id == record.department.id,
-                        Document.deposited_at >= start,
-                        Document.deposited_at < end,
-                    )
+                    select(func.count(Document.id))
+                    .outerjoin(Filing, and_(Filing.record_kind == RecordKind.DOCUMENT, Filing.record_id == Document.id))
+                    .where(Document.service_item_id == record.item.id, Document.department_id == record.department.id)
+                    .where(Filing.id.is_(None), Document.disposed_at.is_(None))
+                    .where(Document.deposited_at >= start, Document.deposited_at < end)
                 )
                 or 0
             )
-        return total
+        return filed + unfiled
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing) for the block; Conflict if another holds it."""
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Conflict(f"another export is writing into {path.parent}", code="EXPORT_RUNNING") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _seconds(value: dt.datetime | None) -> dt.datetime | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
@@ -131,13 +132,16 @@ class FilingScope:
 
 def retention_until(item: ServiceItem, start: dt.datetime | None) -> dt.datetime | None:
     """When a record's retention ends: `start` (the item's event) plus its years; None while it is kept
-    (permanent retention, or an event that has not happened)."""
+    (permanent retention, an event that has not happened, or an end beyond the calendar's last year)."""
     if item.retention_years is None or start is None:
         return None
+    year = start.year + item.retention_years
+    if year > dt.MAXYEAR:
+        return None
     try:
-        return start.replace(year=start.year + item.retention_years)
-    except ValueError:  # 29 February into a year without one
-        return start.replace(year=start.year + item.retention_years, day=28)
+        return start.replace(year=year)
+    except ValueError:  # 29 February into a year without one: the period ends with February
+        return start.replace(year=year, month=3, day=1)
 
 
 def certificate_retention_start(session: Session, item: ServiceItem, certificate: Certificate) -> dt.datetime | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -25,20 +24,22 @@ from registry.archive.records import (
 )
 from registry.archive.store import DocumentStore
 from registry.errors import Conflict, NotFound, ValidationFailed
-from registry.models import Certificate, Document, Filing, LegalHold, ServiceItem, Tombstone, utcnow
+from registry.models import Certificate, Document, Filing, LegalHold, ServiceItem, Stamp, Tombstone, utcnow
 from registry.principals import Principal
-from registry.vocabulary import Action, RecordKind
+from registry.vocabulary import Action, CertificateStatus, RecordKind
 
 BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
 class DueRecord:
-    """A filed record whose retention has ended, with the hold that keeps it, if any."""
+    """A filed record whose retention has ended, with the hold that keeps it, if any; `in_force` when it is
+    a certificate still valid or suspended, which is not disposed of while a verifier could be shown it."""
 
     filing: Filing
     until: dt.datetime
     hold: LegalHold | None
+    in_force: bool = False
 
 
 @dataclass
@@ -139,10 +140,16 @@ class RetentionService:
             for filing in filings:
                 until = self._until(filing)
                 if until is not None and until <= now:
-                    yield DueRecord(filing, until, self.hold_on(filing))
+                    yield DueRecord(filing, until, self.hold_on(filing), self._in_force(filing, now))
             if len(filings) < BATCH:
                 return
             after = filings[-1].id
+
+    def _in_force(self, filing: Filing, now: dt.datetime) -> bool:
+        if filing.record_kind != RecordKind.CERTIFICATE:
+            return False
+        status = self.session.get_one(Certificate, filing.record_id).status_at(now)
+        return status in (CertificateStatus.VALID, CertificateStatus.SUSPENDED)
 
     def _until(self, filing: Filing) -> dt.datetime | None:
         item = self.session.get_one(ServiceItem, filing.service_item_id)
@@ -174,10 +181,12 @@ class RetentionService:
         if identifiers is None:
             chosen = []
             for due in self.due(now=now):
-                if due.hold is None:
-                    chosen.append(due)
-                else:
+                if due.hold is not None:
                     report.refused.append(_held(due.filing.identifier, due.hold))
+                elif due.in_force:
+                    report.refused.append(_in_force(due.filing.identifier))
+                else:
+                    chosen.append(due)
         else:
             chosen = self._named(identifiers, now, report)
             if report.refused:
@@ -206,13 +215,18 @@ class RetentionService:
             if hold is not None:
                 report.refused.append(_held(identifier, hold))
                 continue
+            if self._in_force(filing, now):
+                report.refused.append(_in_force(identifier))
+                continue
             chosen.append(DueRecord(filing, until, None))
         return chosen
 
     def _dispose(self, due: DueRecord, authority: str, actor: Principal, now: dt.datetime) -> Tombstone:
         filing = due.filing
         dates: dict[str, str | None] = {"filed": filing.filed_at.isoformat(), "retention_ended": due.until.isoformat()}
-        removed: dict[str, str] = {}
+        # The package in the archive folder holds the record too: the tombstone names it for the archive
+        # to destroy, by path and digest (a series keeps its numbering; the package's place is explained).
+        removed: dict[str, str] = {"package": f"{filing.package} {filing.package_sha256}"}
         type_code = None
         holder_ref = None
         if filing.record_kind == RecordKind.CERTIFICATE:
@@ -223,22 +237,24 @@ class RetentionService:
                 "valid_from": certificate.valid_from.isoformat(),
                 "valid_until": certificate.valid_until.isoformat() if certificate.valid_until else None,
             }
-            removed = _removed_parts(certificate)
-            rendition = certificate.rendition_sha256
+            removed |= _removed_parts(certificate)
+            renditions = self._renditions_of(certificate)
             certificate.signed_form = certificate.fields = certificate.compact_form = None
             certificate.holder_name = certificate.holder_id_masked = ""
             certificate.rendition_sha256 = None
             certificate.disposed_at = now
-            if rendition:
-                self._delete(rendition)
+            for sha256 in renditions:
+                self._delete(sha256)
         else:
             document = self.session.get_one(Document, filing.record_id)
             dates |= {"deposited": document.deposited_at.isoformat()}
             if document.decided_at:
                 dates["decided"] = document.decided_at.isoformat()
-            removed = {"document": document.sha256}
+            removed["document"] = document.sha256
             document.disposed_at = now
-            self.session.flush()
+            document.name, document.title = "", None
+            if document.stamp is not None:  # the stamp's record named the document: the name goes too
+                document.stamp.document_name, document.stamp.signed = "", None
             self._delete(document.sha256)
         tombstone = Tombstone(
             record_kind=filing.record_kind,
@@ -269,6 +285,16 @@ class RetentionService:
         )
         return tombstone
 
+    def _renditions_of(self, certificate: Certificate) -> set[str]:
+        """Every printable rendition ever sealed for the certificate (each a stamp of `<identifier>.pdf`)."""
+        made = self.session.scalars(
+            select(Stamp.stamped_sha256).where(Stamp.document_name == f"{certificate.identifier}.pdf")
+        )
+        found = {sha256 for sha256 in made if sha256}
+        if certificate.rendition_sha256:
+            found.add(certificate.rendition_sha256)
+        return found
+
     def _delete(self, sha256: str) -> None:
         """Remove a stored document unless another live document is the same bytes."""
         self.session.flush()
@@ -282,21 +308,23 @@ class RetentionService:
             self.store.delete(sha256)
 
 
+def _in_force(identifier: str) -> tuple[str, str, str]:
+    return identifier, "CERTIFICATE_IN_FORCE", "the certificate is still valid or suspended: revoke it first"
+
+
 def _held(identifier: str, hold: LegalHold) -> tuple[str, str, str]:
     return identifier, "RECORD_HELD", f"under legal hold {hold.id} since {hold.placed_at:%Y-%m-%d}: {hold.reason}"
 
 
 def _removed_parts(certificate: Certificate) -> dict[str, str]:
-    """The SHA-256 of each personal part of a certificate, as it was before disposal."""
+    """The SHA-256 of each signed part of a certificate as it was before disposal: values that prove what
+    was removed without revealing it (they hold signatures and salts). Low-entropy parts, such as the name
+    or the field values, get none: their digest could be reversed by guessing."""
     parts: dict[str, str] = {}
     if certificate.signed_form is not None:
         parts["signed_form"] = _sha256(certificate.signed_form.encode("utf-8"))
     if certificate.compact_form is not None:
         parts["compact_form"] = _sha256(certificate.compact_form.encode("utf-8"))
-    if certificate.fields is not None:
-        canonical = json.dumps(certificate.fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        parts["fields"] = _sha256(canonical.encode("utf-8"))
-    parts["holder_name"] = _sha256(certificate.holder_name.encode("utf-8"))
     if certificate.rendition_sha256:
         parts["rendition"] = certificate.rendition_sha256
     return parts

@@ -5,6 +5,7 @@ that still verifies; the filing fulfilment ratio counts what was filed in time."
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import io
 import json
@@ -25,8 +26,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from registry.config import PROJECT_ROOT
-from registry.models import Certificate, Department, Document, Filing, LogEntry, ServiceItem, Tombstone, db
+from registry.models import Certificate, Department, Document, Filing, LogEntry, ServiceItem, Stamp, Tombstone, db
 from registry.vocabulary import Action, Role
+from registry.wiring import services
 from tests.conftest import another_app, app_settings
 from tests.factories import (
     World,
@@ -207,42 +209,56 @@ def audit_passes(app: Flask) -> None:
     assert result.exit_code == 0, result.output
 
 
+def revoke(client: FlaskClient, world: World, identifier: str) -> None:
+    response = client.post(
+        f"/api/v1/certificates/{identifier}/revoke",
+        json={"reason": "license_withdrawn"},
+        headers=world.headers("issuer_a"),
+    )
+    assert response.status_code == 200, response.get_json()
+
+
 def test_a_hold_blocks_disposal_and_disposal_keeps_a_tombstone_and_a_log_that_verifies(
     app: Flask, client: FlaskClient, world: World, tmp_path: Path
 ) -> None:
     configure_items(app, world, retention_years=10)
-    held, disposed, kept = (issue(client, world) for _ in range(3))
+    held, disposed, kept, in_force = (issue(client, world) for _ in range(4))
+    client.get(f"/api/v1/certificates/{disposed}/document.pdf", headers=world.headers("holder"))  # a rendition
     export(app, tmp_path / "archive")
-    for identifier in (held, disposed):
+    for identifier in (held, disposed, in_force):
         backdate(app, identifier, 11)
+    for identifier in (held, disposed):  # licences withdrawn: no longer in force
+        revoke(client, world, identifier)
     archivist = archivist_headers(app)
-    response = client.post(
-        "/api/v1/archive/holds", json={"identifier": held, "reason": "litigation 2026-17"}, headers=archivist
-    )
+    hold = {"identifier": held, "reason": "litigation 2026-17"}
+    response = client.post("/api/v1/archive/holds", json=hold, headers=archivist)
     assert response.status_code == 201, response.get_json()
     hold_id = response.get_json()["id"]
 
     listed = client.get("/api/v1/archive/disposable", headers=archivist).get_json()
-    assert {(r["identifier"], r["hold"]) for r in listed} == {(held, hold_id), (disposed, None)}
+    assert {(r["identifier"], r["hold"]) for r in listed} == {(held, hold_id), (disposed, None), (in_force, None)}
 
-    refused = client.post(
-        "/api/v1/archive/disposals",
-        json={"authority": "DISP-2037-1", "identifiers": [held, disposed]},
-        headers=archivist,
-    )
+    both = {"authority": "DISP-2037-1", "identifiers": [held, disposed]}
+    refused = client.post("/api/v1/archive/disposals", json=both, headers=archivist)
     assert refused.status_code == 409
     problem = refused.get_json()
     assert problem["code"] == "RECORD_HELD"
     assert "litigation 2026-17" in problem["errors"]["identifiers"][held]
-    not_due = client.post(
-        "/api/v1/archive/disposals", json={"authority": "DISP-2037-1", "identifiers": [kept]}, headers=archivist
-    )
-    assert not_due.status_code == 409 and not_due.get_json()["code"] == "RETENTION_NOT_ENDED"
+    for identifier, code in ((kept, "RETENTION_NOT_ENDED"), (in_force, "CERTIFICATE_IN_FORCE")):
+        answer = client.post(
+            "/api/v1/archive/disposals", json={"authority": "D", "identifiers": [identifier]}, headers=archivist
+        )
+        assert answer.status_code == 409 and answer.get_json()["code"] == code
 
     with app.app_context():
-        signed_form = (
-            db.session.scalars(select(Certificate).where(Certificate.identifier == disposed)).one().signed_form
+        row = db.session.scalars(select(Certificate).where(Certificate.identifier == disposed)).one()
+        signed_form = row.signed_form
+        filing = db.session.scalars(select(Filing).where(Filing.identifier == disposed)).one()
+        # Every printable rendition sealed for it.
+        renditions = set(
+            db.session.scalars(select(Stamp.stamped_sha256).where(Stamp.document_name == f"{disposed}.pdf"))
         )
+    assert signed_form and len(renditions) == 1  # made once (for the export, as the holder had it)
     done = client.post(
         "/api/v1/archive/disposals", json={"authority": "DISP-2037-1", "identifiers": [disposed]}, headers=archivist
     )
@@ -250,10 +266,12 @@ def test_a_hold_blocks_disposal_and_disposal_keeps_a_tombstone_and_a_log_that_ve
     [tombstone] = done.get_json()["disposed"]
     assert tombstone["identifier"] == disposed and tombstone["authority"] == "DISP-2037-1"
     assert tombstone["removed"]["signed_form"] == hashlib.sha256(signed_form.encode()).hexdigest()
-    assert set(tombstone["removed"]) >= {"signed_form", "fields", "compact_form", "holder_name", "rendition"}
+    assert tombstone["removed"]["package"] == f"{filing.package} {filing.package_sha256}"
+    assert set(tombstone["removed"]) == {"signed_form", "compact_form", "package"}
     with app.app_context():
         gone = db.session.scalars(select(Certificate).where(Certificate.identifier == disposed)).one()
         assert (gone.signed_form, gone.fields, gone.compact_form, gone.holder_name) == (None, None, None, "")
+        assert not any(services().document_store.exists(r) for r in renditions)  # printable copies gone too
         assert db.session.scalar(select(func.count(Tombstone.id))) == 1
         entry = db.session.scalars(
             select(LogEntry).where(LogEntry.action == Action.RECORD_DISPOSE, LogEntry.certificate == disposed)
@@ -263,11 +281,12 @@ def test_a_hold_blocks_disposal_and_disposal_keeps_a_tombstone_and_a_log_that_ve
     assert read.status_code == 410 and read.get_json()["code"] == "CERTIFICATE_DISPOSED"
     audit_passes(app)
 
-    # The hold lifted, the CLI disposes of what is due and says what it kept.
+    # The hold lifted, the CLI disposes of what may be disposed of and says what it kept and why.
     assert client.post(f"/api/v1/archive/holds/{hold_id}/lift", headers=archivist).status_code == 200
     result = app.test_cli_runner().invoke(args=["archive", "dispose", "--authority", "DISP-2037-2"])
     assert result.exit_code == 0, result.output
-    assert f"disposed of certificate {held}" in result.output
+    assert f"disposed of certificate {held}; destroy package" in result.output
+    assert f"kept {in_force}: CERTIFICATE_IN_FORCE" in result.output
     assert client.get(f"/api/v1/certificates/{kept}", headers=world.headers("holder")).status_code == 200
     audit_passes(app)
 
@@ -497,3 +516,58 @@ def test_a_changed_added_or_removed_file_and_a_dropped_package_are_caught(
     assert not any(c.startswith("integrity:") for c in failed[second.name]), failed[second.name]
     assert any(c.startswith("integrity:") for c in failed[fourth.name]), failed[fourth.name]
     assert failed["series"], "the dropped package leaves a gap in its series"
+
+
+def test_one_export_at_a_time_writes_into_a_folder(
+    app: Flask, client: FlaskClient, world: World, tmp_path: Path
+) -> None:
+    configure_items(app, world)
+    issue(client, world)
+    out = tmp_path / "archive"
+    out.mkdir()
+    with (out / ".export-lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another export is running
+        result = app.test_cli_runner().invoke(args=["archive", "export", "--out", str(out)])
+    assert result.exit_code == 1 and "EXPORT_RUNNING" in result.output
+    assert "filed 1 records" in export(app, out).output  # once it is done, the next one runs
+
+
+def test_a_record_that_cannot_be_packaged_is_reported_and_the_others_are_filed(
+    app: Flask, client: FlaskClient, world: World, tmp_path: Path
+) -> None:
+    configure_items(app, world)
+    response = deposit(client, world)
+    issued = issue(client, world)
+    with app.app_context():  # the stored document is lost
+        stored = db.session.scalars(
+            select(Document).where(Document.reference == response.get_json()["reference"])
+        ).one()
+        (Path(app.config["REGISTRY_DOCUMENT_STORE"]) / stored.sha256[:2] / stored.sha256[2:]).unlink()
+    result = app.test_cli_runner().invoke(args=["archive", "export", "--out", str(tmp_path / "archive")])
+    assert result.exit_code == 1
+    assert f"NOT FILED {stored.reference}: document" in result.output and "filed 1 records" in result.output
+    with app.app_context():
+        assert [f.identifier for f in db.session.scalars(select(Filing))] == [issued]
+
+
+def test_documents_filed_are_pdfs_decided_in_the_past_and_refusals_name_their_department(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    configure_items(app, world)
+    sheet = client.post(
+        "/api/v1/stamps",
+        data={"file": (io.BytesIO(b"PK\x03\x04 a spreadsheet"), "table.xlsx"), "service_item": DOCS_ITEM},
+        headers=world.headers("issuer_a"),
+        content_type="multipart/form-data",
+    )
+    assert sheet.status_code == 422 and sheet.get_json()["code"] == "NOT_A_PDF"
+    future = deposit(client, world, decided_at="2999-01-01T00:00:00+00:00")
+    assert future.status_code == 422 and "decided_at" in future.get_json()["errors"]
+    reference = deposit(client, world).get_json()["reference"]
+    assert client.get(f"/api/v1/documents/{reference}", headers=world.headers("agency")).status_code == 403
+    with app.app_context():
+        department = db.session.scalars(select(Department).where(Department.credit_code == world.dept_a)).one()
+        refused = db.session.scalars(
+            select(LogEntry).where(LogEntry.outcome == "refused", LogEntry.action == Action.DOCUMENT_READ)
+        ).one()
+    assert refused.subject_department_id == department.id and reference in (refused.reason or "")

@@ -140,7 +140,7 @@ def test_each_bad_row_is_reported_by_its_line_and_nothing_of_it_is_stored(
         "FEW,x,,",
         "GOOD,again,,,,,,,,",
         "BIN,\udcff\udcfe,,,,,,,,",  # undecodable bytes
-        '"MULTI","two',  # 25: one row on two lines
+        '"MULTI","two',  # 25: a value on two lines (a name has one line: refused)
         'lines",,,,,,,,',
         "AFTER,x,,GOOD,,,,,,",
         "KID,x,,C1,,,,,,",
@@ -172,14 +172,15 @@ def test_each_bad_row_is_reported_by_its_line_and_nothing_of_it_is_stored(
         (22, "FIELD_COUNT"),
         (23, "DUPLICATE_CODE"),
         (24, "NOT_UTF8"),
+        (25, "CSV_QUOTE"),
         (28, "UNKNOWN_PARENT"),
     ]
     assert "line 12: TYPE_ALREADY_FILED: certificate type" in result.stdout and "under service item F1" in result.stdout
     assert "line 23: DUPLICATE_CODE: GOOD is on line 2 already" in result.stdout
-    assert summary(result) == "created 5, updated 0, unchanged 0, rejected 22"
-    created = {"GOOD", "F1", "MULTI", "AFTER", "LAST"}
+    assert summary(result) == "created 4, updated 0, unchanged 0, rejected 23"
+    created = {"GOOD", "F1", "AFTER", "LAST"}
     assert set(stored(app)) == created
-    assert stored(app)["GOOD"]["name"] == "ok" and stored(app)["MULTI"]["name"] == "two\nlines"
+    assert stored(app)["GOOD"]["name"] == "ok"
     assert sorted(item for _, item in logged(app)) == sorted(created)
 
 
@@ -273,3 +274,23 @@ def test_the_operator_retires_an_item_once(app: Flask, loaded: World) -> None:
     every = runner.invoke(args=["archive", "items", "list", "--all"]).stdout.splitlines()
     assert every[-1].startswith("TOP ") and every[-1].endswith(f"retired {dt.datetime.now(dt.UTC):%Y-%m-%d}")
     assert logged(app)[-1] == ("service_item:retire", "TOP")
+
+
+def test_an_unclosed_quote_names_every_line_it_swallowed_and_a_control_character_rejects_its_row(
+    app: Flask, world: World, tmp_path: Path
+) -> None:
+    content = "\n".join(
+        [
+            HEADER,
+            "GOOD-1,好的事项,,,,,,,,",
+            "NUL-1,名\x00称,,,,,,,,",
+            'OPEN-1,"未闭合的引号,,,,,,,,',
+            "LOST-1,被吞掉的行,,,,,,,,",
+            "LOST-2,被吞掉的行,,,,,,,,",
+        ]
+    )
+    result = load(app, tmp_path, content + "\n")
+    assert result.exit_code == 1
+    assert rejections(result) == [(3, "CONTROL_CHARACTER"), (4, "CSV_QUOTE")]
+    assert "lines 4 to 6" in result.output
+    assert set(stored(app)) == {"GOOD-1"}

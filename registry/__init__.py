@@ -58,7 +58,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     from registry import api, cli, pages, ratelimit, security, transactions, web
+    from registry.web import console
+    from registry.web import desk as desk_pages
     from registry.web import staff as staff_pages
+    from registry.web import wallet as wallet_pages
 
     app.url_map.converters["int"] = Int64Converter
     app.url_map.converters["identifier"] = IdentifierConverter
@@ -70,6 +73,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     web.page_blueprint(app, pages.bp)
     web.page_blueprint(app, staff_pages.bp)
+    web.page_blueprint(app, console.bp)
+    wallet_pages.register(app)
+    web.page_blueprint(app, desk_pages.bp)
     ratelimit.init_app(app)
     return app
 

@@ -57,6 +57,9 @@ class CertificateFilter:
     status: str | None = None
     holder_kind: str | None = None
     holder_id: str | None = None
+    issued_from: dt.datetime | None = None  # issued at or after
+    issued_before: dt.datetime | None = None
+    serial: str | None = None  # every version of one certificate
 
 
 def request_fingerprint(body: Any) -> str:
@@ -317,6 +320,12 @@ class CertificateService:
             query = query.where(
                 Certificate.holder_ref == holder_ref(self.holder_key, filters.holder_kind, filters.holder_id)
             )
+        if filters.issued_from is not None:
+            query = query.where(Certificate.issued_at >= filters.issued_from)
+        if filters.issued_before is not None:
+            query = query.where(Certificate.issued_at < filters.issued_before)
+        if filters.serial is not None:
+            query = query.where(Certificate.serial == filters.serial)
         if after is not None:
             query = query.where(Certificate.id < after)
         page = list(self.session.scalars(query.order_by(Certificate.id.desc()).limit(limit)))

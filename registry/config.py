@@ -46,6 +46,12 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "REGISTRY_IDP_ISSUER": environ.get("REGISTRY_IDP_ISSUER", f"{issuer}/dev-idp"),
         "REGISTRY_IDP_AUDIENCE": environ.get("REGISTRY_IDP_AUDIENCE", "registry"),
         "REGISTRY_IDP_JWKS": environ.get("REGISTRY_IDP_JWKS", ""),
+        # The wallet's sign-in (OpenID Connect, code flow with PKCE): the identity provider's endpoints and the
+        # registry's client id there. Empty endpoints: in development the registry's own stand-in, elsewhere
+        # no sign-in to the wallet.
+        "REGISTRY_IDP_AUTHORIZE_URL": environ.get("REGISTRY_IDP_AUTHORIZE_URL", ""),
+        "REGISTRY_IDP_TOKEN_URL": environ.get("REGISTRY_IDP_TOKEN_URL", ""),
+        "REGISTRY_IDP_CLIENT_ID": environ.get("REGISTRY_IDP_CLIENT_ID", "registry-wallet"),
         "REGISTRY_LOG_LEVEL": environ.get("REGISTRY_LOG_LEVEL", "INFO"),
         "REGISTRY_RATELIMIT_VERIFY": environ.get("REGISTRY_RATELIMIT_VERIFY", "120/minute"),
         "REGISTRY_RATELIMIT_TOKEN": environ.get("REGISTRY_RATELIMIT_TOKEN", "10/minute"),

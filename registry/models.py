@@ -617,3 +617,17 @@ class Tombstone(Model):
     disposed_by: Mapped[str] = mapped_column(String(64))
     disposed_at: Mapped[dt.datetime]
     authority: Mapped[str] = mapped_column(String(200))  # the disposal decision's reference
+
+
+class ArchiveCheck(Model):
+    """A four-property check of archival packages (verifiers.archive) the registry ran, after an export or on
+    demand: which folder, how many packages, whether all passed, and the report as `ArchiveReport.to_json`."""
+
+    __tablename__ = "archive_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    folder: Mapped[str] = mapped_column(String(1000))  # the export folder the packages are in
+    packages: Mapped[int]
+    passed: Mapped[bool]
+    report: Mapped[dict[str, Any]]

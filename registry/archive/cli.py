@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 from tqdm import tqdm
 
+from registry.archive.checks import ArchiveChecks
 from registry.archive.export import BATCH
 from registry.errors import RegistryError
 from registry.models import db
@@ -36,11 +37,18 @@ def _fail(error: RegistryError) -> click.ClickException:
 @click.option(
     "--batch", type=click.IntRange(1, 10_000), default=BATCH, show_default=True, help="Records recorded per commit."
 )
-def export(out: Path, limit: int | None, batch: int) -> None:
-    """File every record that is due and not yet filed as a BagIt package under OUT/<series>/.
+@click.option(
+    "--check/--no-check",
+    default=True,
+    show_default=True,
+    help="Check the packages written for the four properties and keep the report (the archivist's desk shows it).",
+)
+def export(out: Path, limit: int | None, batch: int, check: bool) -> None:
+    """File every record that is due and not yet filed as a BagIt package under OUT/<series>/, then check the
+    packages written (authenticity, integrity, usability, security) and keep the report; exit 1 if one fails.
 
     Incremental and resumable: run it again after an interruption and it completes what is missing,
-    with no record filed twice. Check the result with `certverify archive check OUT`.
+    with no record filed twice. `flask archive check OUT` checks the whole folder, series gaps included.
     """
     exporter = services().exporter()
     due = exporter.due_count()
@@ -57,8 +65,50 @@ def export(out: Path, limit: int | None, batch: int) -> None:
     click.echo(f"filed {report.filed} records")
     for identifier, why in report.failed:
         click.echo(f"NOT FILED {identifier}: {why}", err=True)
+    if check and report.packages:
+        _check(out, report.packages)
     if report.failed:
         raise click.ClickException(f"{len(report.failed)} record(s) could not be filed; the others were")
+
+
+@archive_cli.command("check")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def check_folder(folder: Path) -> None:
+    """Check every package under FOLDER (an export folder, a series, a package) for the four properties and
+    the completeness of its series, keep the report (the archivist's desk shows it), and exit 1 if one fails."""
+    _check(folder, None)
+
+
+def _check(folder: Path, packages: list[Path] | None) -> None:
+    """Check and keep the report; print failing packages and series with their problems (stderr after an
+    export, whose standard output says only what was filed)."""
+    after_export = packages is not None
+    click.echo(f"checking {f'{len(packages)} package(s)' if packages else 'every package'} under {folder}", err=True)
+    try:
+        kept = ArchiveChecks(services().session).check(folder, packages)
+    except RegistryError as e:
+        raise _fail(e) from e
+    db.session.commit()
+    report = kept.report
+    failing = [p for p in report["packages"] if not p["passed"]]
+    for package in failing:
+        click.echo(f"FAIL {package['path']}", err=after_export)
+        for name, prop in package["properties"].items():
+            for problem in prop["problems"]:
+                click.echo(
+                    f"  {name}: {problem['file'] or '-'}  {problem['code']}  {problem['message']}", err=after_export
+                )
+    for series in report["series"]:
+        for problem in series["problems"]:
+            click.echo(f"FAIL series {series['series']}: {problem['code']}  {problem['message']}", err=after_export)
+    verdict = "all passed" if kept.passed else "FAILED"
+    checked_series = len(report["series"])
+    click.echo(
+        f"check {kept.id}: {kept.packages} package(s), {len(failing)} failing; {checked_series} series: {verdict}",
+        err=after_export,
+    )
+    if not kept.passed:
+        raise SystemExit(1)
 
 
 @archive_cli.command("due")

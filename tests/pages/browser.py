@@ -79,6 +79,12 @@ def check_page(driver: WebDriver, url: str, name: str) -> None:
             assert html_lang == ("zh-CN" if lang == "zh" else "en"), (name, lang, html_lang)
             violations = axe_violations(driver)
             assert not violations, f"{name} ({lang}, {width} px): {json.dumps(violations, ensure_ascii=False)}"
-            height = driver.execute_script("return document.documentElement.scrollHeight")
-            driver.set_window_size(width, min(max(int(height), 600), 4000))
-            driver.save_screenshot(str(SCREENSHOTS / f"{name}-{lang}-{width}.png"))
+            save_full_page(driver, width, SCREENSHOTS / f"{name}-{lang}-{width}.png")
+
+
+def save_full_page(driver: WebDriver, width: int, path: Path) -> None:
+    """A screenshot of the whole page at `width`: the window grown by the page's height plus its own frame."""
+    frame = int(driver.execute_script("return window.outerHeight - window.innerHeight"))
+    height = int(driver.execute_script("return document.documentElement.scrollHeight"))
+    driver.set_window_size(width, min(max(height, 600), 6000) + max(frame, 0))
+    driver.save_screenshot(str(path))

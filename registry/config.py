@@ -67,6 +67,8 @@ def load(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "REGISTRY_TSA_POLICY": environ.get("REGISTRY_TSA_POLICY", DEFAULT_TSA_POLICY),
         "REGISTRY_STATUS_LIST_TTL": int(environ.get("REGISTRY_STATUS_LIST_TTL", "86400")),
         "REGISTRY_STATUS_LIST_MAX_AGE": int(environ.get("REGISTRY_STATUS_LIST_MAX_AGE", "60")),
+        # The time zone the pages show times in (an IANA name): the registry's city.
+        "REGISTRY_TIMEZONE": environ.get("REGISTRY_TIMEZONE", "Asia/Shanghai"),
         # Seconds a signed-in page session may sit unused before it is forgotten (wallet, console, desk).
         "REGISTRY_SESSION_IDLE": int(environ.get("REGISTRY_SESSION_IDLE", "900")),
         # Where documents kept for filing are stored, named by their SHA-256 (registry.archive.store).

@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
         WTF_CSRF_CHECK_DEFAULT=False,  # the API takes bearer tokens, not cookies: pages protect their forms
         WTF_CSRF_TIME_LIMIT=None,  # the session's idle timeout bounds a token's life
+        BABEL_DEFAULT_TIMEZONE=app.config["REGISTRY_TIMEZONE"],
     )
     csrf.init_app(app)
     i18n.init_app(app)

@@ -13,8 +13,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
@@ -189,7 +190,8 @@ def day_from(form: Mapping[str, str], name: str, errors: dict[str, str]) -> dt.d
 
 
 def start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    """The first moment of `day` where the pages' readers are (REGISTRY_TIMEZONE), as an aware datetime."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(str(get_timezone())))
 
 
 def end_of(day: dt.date) -> dt.datetime:

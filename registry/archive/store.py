@@ -37,9 +37,9 @@ class DocumentStore:
         """Store `data` (once: the same bytes are one file) and return its SHA-256."""
         sha256 = hashlib.sha256(data).hexdigest()
         path = self._path(sha256)
-        if path.exists():
+        if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
             return sha256
-        write_atomically(path, data)
+        write_atomically(path, data)  # new, or a damaged copy the same bytes now repair
         return sha256
 
     def get(self, sha256: str) -> bytes:

@@ -25,6 +25,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from registry.archive.store import DocumentDamaged, DocumentStore
 from registry.config import PROJECT_ROOT
 from registry.models import Certificate, Department, Document, Filing, LogEntry, ServiceItem, Stamp, Tombstone, db
 from registry.vocabulary import Action, Role
@@ -571,3 +572,16 @@ def test_documents_filed_are_pdfs_decided_in_the_past_and_refusals_name_their_de
             select(LogEntry).where(LogEntry.outcome == "refused", LogEntry.action == Action.DOCUMENT_READ)
         ).one()
     assert refused.subject_department_id == department.id and reference in (refused.reason or "")
+
+
+def test_the_store_refuses_a_damaged_document_and_the_same_bytes_repair_it(app: Flask, tmp_path: Path) -> None:
+    store = DocumentStore(tmp_path / "store")
+    data = pdf_document()
+    sha256 = store.put(data)
+    path = tmp_path / "store" / sha256[:2] / sha256[2:]
+    path.write_bytes(data[:-1])
+    with pytest.raises(DocumentDamaged):
+        store.get(sha256)
+    assert store.put(data) == sha256 and store.get(sha256) == data
+    with pytest.raises(ValueError):
+        store.get("../../etc/passwd")

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from issuers.pdfseal import PdfRejected, read_stamps
 from registry.accesslog import AccessLog, Event
 from registry.archive.package import FORMAT, PackageContents, remove_partials, write_package
 from registry.archive.records import (
@@ -326,7 +327,7 @@ class Exporter:
             about.append(LogEntry.reason.like(f"stamp {stamp.reference} %"))
             if stamp.signed:
                 files["record/stamp.jwt"] = stamp.signed.encode("ascii")
-            files["evidence/seal-chain.pem"] = self._chains_of(stamp.seal_kid)
+            files["evidence/seal-chain.pem"] = self._chains_of(stamp.seal_kid, *self._co_stamps(files))
             stamp_described = {
                 "reference": stamp.reference,
                 "kind": stamp.kind,
@@ -350,6 +351,20 @@ class Exporter:
             "status_history": self._entries(or_(*about), DOCUMENT_LIFECYCLE),
         }
         return files, described, document_retention_start(record.item, document)
+
+    def _co_stamps(self, files: dict[str, bytes]) -> list[str]:
+        """The seals of the registry's other stamps on a stamped PDF (a decision co-stamped by several
+        departments): the package must carry each signer's certificate."""
+        pdf = files["record/document.pdf"]
+        if not pdf.startswith(b"%PDF-"):
+            return []
+        try:
+            references = [found.reference for found in read_stamps(pdf, self.certs.root()) if found.reference]
+        except PdfRejected:
+            return []
+        if not references:
+            return []
+        return list(self.session.scalars(select(Stamp.seal_kid).where(Stamp.reference.in_(references))))
 
     def _chains_of(self, *kids: str | None) -> bytes:
         """The seal certificates (PEM) of the seals named, each once."""

@@ -585,3 +585,31 @@ def test_the_store_refuses_a_damaged_document_and_the_same_bytes_repair_it(app: 
     assert store.put(data) == sha256 and store.get(sha256) == data
     with pytest.raises(ValueError):
         store.get("../../etc/passwd")
+
+
+def test_a_decision_co_stamped_by_two_departments_carries_both_seal_certificates(
+    app: Flask, client: FlaskClient, world: World, tmp_path: Path
+) -> None:
+    configure_items(app, world)
+    first = client.post(
+        "/api/v1/stamps",
+        data={"file": (io.BytesIO(pdf_document()), "joint.pdf"), "service_item": DOCS_ITEM},
+        headers=world.headers("issuer_a"),
+        content_type="multipart/form-data",
+    )
+    assert first.status_code == 201
+    second = client.post(  # the second department stamps the stamped decision beside the first seal
+        "/api/v1/stamps",
+        data={"file": (io.BytesIO(first.data), "joint.pdf"), "service_item": DOCS_ITEM, "x": "100", "y": "40"},
+        headers=world.headers("issuer_b"),
+        content_type="multipart/form-data",
+    )
+    assert second.status_code == 201, second.get_data(as_text=True)[:300]
+    out = tmp_path / "archive"
+    # The offline check does not accept co-stamps yet (pyHanko counts the second visible seal as a change,
+    # and it wants every signer to be of the record's department): file without it, check what it does hold.
+    export(app, out, "--no-check")
+    co_stamped = next(out.glob(f"{world.dept_b}-*/document-*"))
+    assert (co_stamped / "data/evidence/seal-chain.pem").read_text().count("BEGIN CERTIFICATE") == 2
+    code, report = certverify_archive(next(out.glob(f"{world.dept_a}-*/document-*")), cwd=tmp_path)
+    assert code == 0, failed_properties(report)  # the first department's decision, stamped once

@@ -13,7 +13,10 @@ from tests.factories import World, make_world
 from tests.pages.test_staff_sign_in import make_staff, sign_in
 
 
-def test_on_https_the_session_cookie_is_secure(tmp_path: Path, keystore_dir: Path, database_url: str) -> None:
+def test_on_https_the_session_cookie_is_secure(
+    app: Flask, tmp_path: Path, keystore_dir: Path, database_url: str
+) -> None:
+    """(`app` only to empty the PostgreSQL tables after it, as for every test.)"""
     settings = app_settings(tmp_path, keystore_dir, database_url) | {"REGISTRY_ISSUER": "https://registry.example"}
     with another_app(settings) as secure:
         with secure.app_context():

@@ -140,8 +140,9 @@ def test_errors_on_pages_are_plain_sentences_with_the_code_below(client: FlaskCl
 
 
 def test_too_many_requests_on_a_page_is_a_page_in_the_readers_language(
-    tmp_path: Path, keystore_dir: Path, database_url: str
+    app: Flask, tmp_path: Path, keystore_dir: Path, database_url: str
 ) -> None:
+    """(`app` only to empty the PostgreSQL tables after it, as for every test.)"""
     settings = app_settings(tmp_path, keystore_dir, database_url) | {"REGISTRY_RATELIMIT_VERIFY": "2/minute"}
     with another_app(settings) as limited:
         client = limited.test_client()

@@ -245,7 +245,8 @@ def test_an_id_token_for_another_client_or_not_the_providers_is_refused(
 
 
 def test_the_development_identity_provider_says_what_is_wrong_with_a_number(wallet: FlaskClient) -> None:
-    bad = citizen_id()[:-1] + ("0" if citizen_id().endswith("X") else "X")
+    good = citizen_id()
+    bad = good[:-1] + ("0" if good.endswith("X") else "X")  # the same number with a wrong check character
     answer = authorize(wallet, bad, "李四", "person")
     assert answer.status_code == 200 and 'aria-invalid="true"' in text(answer)
     assert "number-error" in text(answer)

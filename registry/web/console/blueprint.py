@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from issuers.holders import HolderKind
 from registry.models import Department
 from registry.principals import Principal
-from registry.vocabulary import Action, CertificateStatus, RevocationReason, Role
+from registry.vocabulary import Action, Role
+from registry.web.labels import REASON_LABELS, STATUS_LABELS
 from registry.web.staff import staff_required
 from registry.wiring import services
 
@@ -20,19 +21,6 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 # Only a department's issuing staff use the console; an archivist (or anyone else) gets a 403 page.
 issuer_staff = staff_required(Role.ISSUER)
 
-STATUS_LABELS: dict[str, Any] = {
-    CertificateStatus.VALID: _l("Valid"),
-    CertificateStatus.SUSPENDED: _l("Suspended"),
-    CertificateStatus.REVOKED: _l("Revoked"),
-    CertificateStatus.SUPERSEDED: _l("Superseded"),
-    CertificateStatus.EXPIRED: _l("Expired"),
-}
-REASON_LABELS: dict[str, Any] = {
-    RevocationReason.ISSUED_IN_ERROR: _l("Issued in error"),
-    RevocationReason.SUPERSEDED: _l("Superseded by a new version"),
-    RevocationReason.CANCELLED_BY_HOLDER: _l("Cancelled at the holder's request"),
-    RevocationReason.LICENSE_WITHDRAWN: _l("License withdrawn"),
-}
 HOLDER_KIND_LABELS: dict[str, Any] = {
     HolderKind.PERSON: _l("Person (resident identity card)"),
     HolderKind.ORGANIZATION: _l("Organization (unified social credit code)"),

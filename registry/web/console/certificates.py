@@ -24,8 +24,6 @@ from registry.vocabulary import Action, CertificateStatus, Outcome, RevocationRe
 from registry.web.console.blueprint import (
     CHANGE_LABELS,
     HOLDER_KIND_LABELS,
-    REASON_LABELS,
-    STATUS_LABELS,
     bp,
     department,
     issuer_staff,
@@ -46,6 +44,7 @@ from registry.web.console.forms import (
     start_of,
     summary,
 )
+from registry.web.labels import REASON_LABELS, STATUS_LABELS
 from registry.wiring import services
 
 PAGE = 20

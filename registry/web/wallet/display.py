@@ -17,7 +17,8 @@ from flask_babel import lazy_gettext as _l
 from issuers.holders import HolderKind
 from registry.archive.renditions import _labels as field_labels
 from registry.models import Certificate, Department, LogEntry
-from registry.vocabulary import Action, ActorKind, CertificateStatus, Outcome, RevocationReason
+from registry.vocabulary import Action, ActorKind, CertificateStatus, Outcome
+from registry.web.labels import REASON_LABELS, STATUS_LABELS
 from registry.wiring import services
 from verifiers.errors import InvalidCode
 from verifiers.identifiers import parse_any
@@ -25,19 +26,6 @@ from verifiers.identifiers import parse_any
 HOLDER_ID = "holder_id"  # the disclosure that carries the full ID number (issuers.sdjwt)
 CONSENT_ACTIONS = (Action.CONSENT_GRANT, Action.CONSENT_WITHDRAW)
 
-STATUS_LABELS: dict[str, Any] = {
-    CertificateStatus.VALID: _l("Valid"),
-    CertificateStatus.SUSPENDED: _l("Suspended"),
-    CertificateStatus.REVOKED: _l("Revoked"),
-    CertificateStatus.SUPERSEDED: _l("Superseded"),
-    CertificateStatus.EXPIRED: _l("Expired"),
-}
-REASON_LABELS: dict[str, Any] = {
-    RevocationReason.ISSUED_IN_ERROR: _l("Issued in error"),
-    RevocationReason.SUPERSEDED: _l("Superseded by a new version"),
-    RevocationReason.CANCELLED_BY_HOLDER: _l("Cancelled at the holder's request"),
-    RevocationReason.LICENSE_WITHDRAWN: _l("License withdrawn"),
-}
 HOLDER_KIND_LABELS: dict[str, Any] = {
     HolderKind.PERSON: _l("Resident identity card"),
     HolderKind.ORGANIZATION: _l("Unified social credit code (organizations)"),

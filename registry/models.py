@@ -208,6 +208,8 @@ class StaffAccount(Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Bumped by signing out: every session cookie signed in before it stops working, copies included.
+    session_epoch: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     department: Mapped[Department | None] = relationship()

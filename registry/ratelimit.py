@@ -36,6 +36,7 @@ LOG_ENDPOINTS = (
     "tsa.timestamp",
 )
 TOKEN_ENDPOINT = "oauth.token"  # noqa: S105 (an endpoint name, not a secret)
+STAFF_SIGN_IN = "staff.sign_in"  # a page whose POST checks a staff password
 UNAVAILABLE_RETRY_AFTER = "30"
 
 
@@ -50,6 +51,10 @@ def _client_id() -> str:
             pass
     client_id = request.form.get("client_id")
     return f"client:{client_id[:100]}" if client_id else f"address:{get_remote_address()}"
+
+
+def _username() -> str:
+    return "staff:" + request.form.get("username", "")[:100]
 
 
 def init_app(app: Flask) -> Limiter:
@@ -72,6 +77,9 @@ def init_app(app: Flask) -> Limiter:
     token_rate = app.config["REGISTRY_RATELIMIT_TOKEN"]
     _limit(app, TOKEN_ENDPOINT, limiter.limit(token_rate, key_func=_client_id, scope="token-client"))
     _limit(app, TOKEN_ENDPOINT, limiter.limit(token_rate, scope="token-address"))
+    # So does each staff sign-in: the same budgets, per username and per address, for its POSTs only.
+    _limit(app, STAFF_SIGN_IN, limiter.limit(token_rate, key_func=_username, scope="staff-user", methods=["POST"]))
+    _limit(app, STAFF_SIGN_IN, limiter.limit(token_rate, scope="staff-address", methods=["POST"]))
     app.register_error_handler(StorageError, _storage_down)
     return limiter
 

@@ -70,6 +70,12 @@ class StaffService:
             return None
         return account
 
+    def end_sessions(self, account_id: int) -> None:
+        """Sign the account out everywhere: sessions signed in before now stop working."""
+        account = self.session.get_one(StaffAccount, account_id)
+        account.session_epoch += 1
+        self.session.flush()
+
     def get(self, account_id: int) -> StaffAccount | None:
         account = self.session.get(StaffAccount, account_id)
         return account if account is not None and account.active else None

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 PDF = "pdf"
 DETACHED = "detached"
 SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # not in a document's name: it is shown on pages and sent in headers
 
 
 class StampRejected(ValidationFailed):
@@ -99,6 +100,12 @@ class StampService:
 
     def stamp(self, department: Department, request: StampRequest, *, actor: Principal) -> StampResult:
         """Stamp a PDF, or make a detached stamp; record and log it in the caller's transaction."""
+        if CONTROL.search(request.document_name):
+            raise StampRejected(
+                "a document name holds no control characters (line breaks, tabs)",
+                code="BAD_DOCUMENT_NAME",
+                errors={"name": ["no control characters"]},
+            )
         if (
             request.service_item is not None
             and self.session.scalar(select(ServiceItem.id).where(ServiceItem.code == request.service_item)) is None

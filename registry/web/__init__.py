@@ -21,6 +21,7 @@ from registry.web import i18n
 
 csrf = CSRFProtect()
 SESSION_SEEN = "_seen"  # when the session was last used (epoch seconds), for the idle timeout
+SESSION_BORN = "_born"  # when the session was signed in (epoch seconds), for its absolute lifetime
 TEXT_COOKIE = "text"  # "large": the large-text mode
 
 
@@ -74,8 +75,11 @@ def _protect_pages(app: Flask) -> None:
     def protect() -> None:
         if not is_page_request():
             return
-        idle = app.config["REGISTRY_SESSION_IDLE"]
-        if session and int(time.time()) - int(session.get(SESSION_SEEN, 0)) > idle:
+        idle, now = app.config["REGISTRY_SESSION_IDLE"], int(time.time())
+        lifetime = app.permanent_session_lifetime.total_seconds()
+        if session and (
+            now - int(session.get(SESSION_SEEN, 0)) > idle or now - int(session.get(SESSION_BORN, 0)) > lifetime
+        ):
             session.clear()
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()
@@ -83,5 +87,10 @@ def _protect_pages(app: Flask) -> None:
     @app.after_request
     def stamp_session(response: Response) -> Response:
         if is_page_request() and session:
-            session[SESSION_SEEN] = int(time.time())  # this use of the session restarts the idle clock
+            now = int(time.time())
+            session[SESSION_SEEN] = now  # this use of the session restarts the idle clock, never the lifetime
+            session.setdefault(SESSION_BORN, now)
+            # A page of someone's session (names, search results) is kept by no cache, the browser's included.
+            if "no-store" not in response.headers.get("Cache-Control", ""):
+                response.headers["Cache-Control"] = "private, no-store"
         return response

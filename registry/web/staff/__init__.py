@@ -20,6 +20,7 @@ from registry.wiring import services
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
 SESSION_KEY = "staff_id"
+EPOCH_KEY = "staff_epoch"  # the account's session epoch at sign-in: signing out bumps it
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -29,6 +30,8 @@ def current_staff() -> Principal | None:
         return g.staff  # type: ignore[no-any-return]
     account_id = session.get(SESSION_KEY)
     account = services().staff.get(int(account_id)) if account_id is not None else None
+    if account is not None and session.get(EPOCH_KEY) != account.session_epoch:
+        account = None  # signed out since (this is a copy of a cookie from before)
     g.staff = staff_principal(account) if account is not None else None
     g.staff_name = account.name if account is not None else None
     return g.staff  # type: ignore[no-any-return]
@@ -72,6 +75,7 @@ def sign_in() -> str | Response:
         if account is not None:
             session.clear()  # a new session on sign-in: no fixation
             session[SESSION_KEY] = account.id
+            session[EPOCH_KEY] = account.session_epoch
             session.permanent = True
             return redirect(_safe_next(request.form.get("next")))
         error = _("The username or the password is not right.")
@@ -80,5 +84,8 @@ def sign_in() -> str | Response:
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out() -> Response:
+    staff = current_staff()
+    if staff is not None:  # every copy of this sign-in's cookie stops working
+        services().staff.end_sessions(int(session[SESSION_KEY]))
     session.clear()
     return redirect(url_for("staff.sign_in"))

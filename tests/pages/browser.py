@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.factories import system_tool
 
@@ -88,3 +91,15 @@ def save_full_page(driver: WebDriver, width: int, path: Path) -> None:
     height = int(driver.execute_script("return document.documentElement.scrollHeight"))
     driver.set_window_size(width, min(max(height, 600), 6000) + max(frame, 0))
     driver.save_screenshot(str(path))
+
+
+def click_and_wait(driver: WebDriver, selector: str) -> None:
+    """Click what `selector` finds (a link or a submit button) and wait until the page it leads to is loaded.
+
+    While the old page goes, chromedriver may answer a question about its element with an inspector error
+    instead of "stale element": both mean it is going, so the wait asks again."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+    wait = WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,))
+    wait.until(staleness_of(page))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")

@@ -12,19 +12,19 @@ import pytest
 from flask import Flask
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from tests.factories import World, pdf_document
-from tests.pages.browser import DESKTOP, LANGUAGES, PHONE, SCREENSHOTS, axe_violations, check_page
+from tests.pages.browser import (
+    DESKTOP,
+    LANGUAGES,
+    PHONE,
+    SCREENSHOTS,
+    axe_violations,
+    check_page,
+    click_and_wait,
+)
 from tests.pages.test_staff_sign_in import PASSWORD, make_staff
-
-
-def click_and_wait(driver: WebDriver, selector: str) -> None:
-    """Click what `selector` finds and wait for the page it leads to."""
-    element = driver.find_element(By.CSS_SELECTOR, selector)
-    element.click()
-    WebDriverWait(driver, 10).until(staleness_of(element))
 
 
 def sign_in(driver: WebDriver, served: str) -> None:

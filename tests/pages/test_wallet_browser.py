@@ -10,23 +10,16 @@ import pytest
 from flask.testing import FlaskClient
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from tests.factories import World
-from tests.pages.browser import DESKTOP, SCREENSHOTS, check_page
+from tests.pages.browser import DESKTOP, SCREENSHOTS, check_page, click_and_wait
 from tests.pages.test_wallet import ITEM, REASON, first, issue, share, sharing_policy
 
 pytestmark = pytest.mark.slow
 
 
-def follow(driver: WebDriver, css: str) -> None:
-    """Click what `css` selects (a link or a submit button) and wait for the page it leads to."""
-    page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, css).click()
-    wait = WebDriverWait(driver, 10)
-    wait.until(staleness_of(page))
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+follow = click_and_wait
 
 
 def check_wallet_page(driver: WebDriver, url: str, name: str) -> None:
